@@ -1,0 +1,5 @@
+//! `imagenet-multilabel`: the command-line tool.
+
+fn main() {
+    println!("imagenet-multilabel");
+}

@@ -1,0 +1,1 @@
+//! Parquet and WebDataset writers (in progress).

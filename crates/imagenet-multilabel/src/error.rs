@@ -1,0 +1,79 @@
+//! The library's one error type. Every variant that concerns outside data names the file and
+//! the place in it (key, row, byte offset) and says what was expected, so the binary can print
+//! it as one self-contained paragraph.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed at the operating-system level.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        error: io::Error,
+    },
+    /// A JSON file is not well-formed JSON (or not of the expected shape).
+    #[error("{}: malformed JSON at line {line}, column {column} (byte {offset}): {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// 0-based byte offset of the error.
+        offset: u64,
+        /// What the parser expected.
+        message: String,
+    },
+    /// A file is well-formed but holds a value its format does not allow.
+    #[error("{}: {at}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Where in the file: a key, a row, a record, a byte offset.
+        at: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// The inputs are individually valid but cannot be graded or built together
+    /// (a class with no graded image, annotated images without predictions, …).
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+impl Error {
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl AsRef<Path>, error: io::Error) -> Error {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            error,
+        }
+    }
+
+    /// An [`Error::Invalid`] for `path` at `at`.
+    pub fn invalid(
+        path: impl AsRef<Path>,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Invalid {
+            path: path.as_ref().to_path_buf(),
+            at: at.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Whether this error is about the user's input (exit code 2) rather than the
+    /// environment (exit code 1).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Error::Io { .. })
+    }
+}

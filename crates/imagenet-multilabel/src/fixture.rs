@@ -1,0 +1,1 @@
+//! Synthetic inputs in the real formats, with known answers (in progress).

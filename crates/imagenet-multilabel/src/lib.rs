@@ -1,0 +1,23 @@
+//! The expert multi-label view of the ImageNet validation set — the dataset TensorFlow
+//! Datasets calls `imagenet2012_multilabel` (v3.0.0) — and the grading protocol its authors
+//! prescribe (Shankar et al. 2020; Vasudevan et al. 2022).
+//!
+//! The central type is [`Annotations`], one index of the annotated validation images.
+//! [`annotations::load`] builds it from `human_accuracy_v3.0.0.json`; [`predictions::load`]
+//! reads a model's predictions; [`metrics::evaluate`] grades them.
+#![deny(missing_docs)]
+
+pub mod annotations;
+pub mod classes;
+pub mod error;
+pub mod example;
+pub mod fixture;
+pub mod index;
+pub mod metrics;
+pub mod predictions;
+
+pub use classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
+pub use error::{Error, Result};
+pub use example::{Example, Split};
+pub use index::{Annotations, LabelStatus, Record, Source, Version};
+pub use predictions::Predictions;

@@ -1,0 +1,1 @@
+//! The grading protocol and its companions (in progress).
