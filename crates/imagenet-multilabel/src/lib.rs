@@ -8,13 +8,18 @@
 #![deny(missing_docs)]
 
 pub mod annotations;
+pub mod archive;
+pub mod atomic;
 pub mod classes;
 pub mod error;
 pub mod example;
 pub mod fixture;
+pub mod home;
+pub mod images;
 pub mod index;
 pub mod metrics;
 pub mod predictions;
+pub mod tfds;
 
 pub use classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
 pub use error::{Error, Result};

@@ -1,0 +1,66 @@
+//! Decisions shared by every subcommand: where the annotations are, how errors are printed
+//! and which exit code they give.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use imagenet_multilabel::home;
+
+/// Exit code for bad input or usage.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code for any other failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// The annotations file to use: the one given, else the one `fetch` stored in the cache.
+#[allow(dead_code)] // used by the subcommands as they land
+pub fn annotations_path(given: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let cached = home::default_annotations_path().ok_or_else(|| {
+        anyhow!("no --annotations given and no cache directory could be determined; set {} or pass --annotations FILE", home::HOME_ENV)
+    })?;
+    if cached.is_file() {
+        Ok(cached)
+    } else {
+        Err(anyhow!(
+            "no --annotations given and none cached at {}; run `imagenet-multilabel fetch` \
+             (or `imagenet-multilabel fetch --from human_accuracy_v3.0.0.json` to import a copy), \
+             or pass --annotations FILE",
+            cached.display()
+        ))
+    }
+}
+
+/// Prints `err` as one paragraph on stderr and picks the exit code: 2 for bad input
+/// (the library says so), 1 otherwise. A broken pipe on stdout is not an error.
+pub fn report_error(err: &anyhow::Error) -> ExitCode {
+    if let Some(io_err) = err.downcast_ref::<io::Error>() {
+        if io_err.kind() == io::ErrorKind::BrokenPipe {
+            return ExitCode::SUCCESS;
+        }
+    }
+    let code = match err.downcast_ref::<imagenet_multilabel::Error>() {
+        Some(e) if !e.is_bad_input() => EXIT_FAILURE,
+        Some(_) => EXIT_BAD_INPUT,
+        None => err
+            .downcast_ref::<UsageError>()
+            .map_or(EXIT_FAILURE, |_| EXIT_BAD_INPUT),
+    };
+    let _ = writeln!(io::stderr(), "error: {err:#}");
+    ExitCode::from(code)
+}
+
+/// A usage problem found after argument parsing (conflicting or missing inputs): exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}

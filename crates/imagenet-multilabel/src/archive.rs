@@ -1,0 +1,1 @@
+//! Reading `ILSVRC2012_img_val.tar` (in progress).

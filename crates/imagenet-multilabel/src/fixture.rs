@@ -1,1 +1,0 @@
-//! Synthetic inputs in the real formats, with known answers (in progress).

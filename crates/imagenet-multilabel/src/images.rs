@@ -1,0 +1,1 @@
+//! JPEG checks and decoding (in progress).
