@@ -10,6 +10,7 @@
 pub mod annotations;
 pub mod archive;
 pub mod atomic;
+pub mod cache;
 pub mod classes;
 pub mod error;
 pub mod example;
