@@ -18,7 +18,7 @@ pub mod webdataset;
 
 use std::path::PathBuf;
 
-pub use crate::parquet::{ParquetOptions, ParquetWriter};
+pub use crate::parquet::{write_dataset_card, ParquetOptions, ParquetWriter};
 pub use crate::webdataset::{WebDatasetOptions, WebDatasetWriter};
 
 /// What a finished writer published.

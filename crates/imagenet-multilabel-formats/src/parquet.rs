@@ -333,6 +333,35 @@ pub fn huggingface_metadata() -> &'static str {
     })
 }
 
+/// Writes `out_dir/README.md`, a Hugging Face dataset card whose `configs` map each of
+/// `splits` to its files, so `datasets.load_dataset(out_dir)` finds them all: without it
+/// `datasets` only recognises standard split names and would silently skip `imagenet_m`.
+pub fn write_dataset_card(out_dir: &Path, splits: &[Split]) -> Result<PathBuf> {
+    let mut card = String::from("---\nconfigs:\n- config_name: default\n  data_files:\n");
+    for split in splits {
+        let name = split.name();
+        card.push_str(&format!(
+            "  - split: {name}\n    path: \"{name}-*.parquet\"\n"
+        ));
+    }
+    card.push_str(concat!(
+        "---\n\n",
+        "# imagenet2012_multilabel (v3.0.0)\n\n",
+        "The expert multi-label annotations of the ImageNet validation set (Shankar et al. 2020; ",
+        "v3.0.0 and ImageNet-M from Vasudevan et al. 2022), with the images of ",
+        "`ILSVRC2012_img_val.tar`, as TFDS defines the dataset. Built by `imagenet-multilabel`.\n\n",
+        "Labels are class ids 0..999: the index of the wnid in the sorted list of the 1000 wnids ",
+        "(the `ClassLabel` names). Multi-label accuracy: drop `is_problematic` images, count a ",
+        "top-1 prediction right when it is in `correct_multi_labels` or `unclear_multi_labels`, ",
+        "average per class of `original_label`.\n\n",
+        "The images are ImageNet's and come under its terms of access.\n",
+    ));
+    let path = out_dir.join("README.md");
+    std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
+    imagenet_multilabel::atomic::write(&path, card.as_bytes())?;
+    Ok(path)
+}
+
 fn properties(rows_per_group: usize) -> WriterProperties {
     let image_bytes = ColumnPath::new(vec!["image".into(), "bytes".into()]);
     WriterProperties::builder()

@@ -354,6 +354,20 @@ mod parquet_files {
     }
 
     #[test]
+    fn the_dataset_card_maps_every_split_to_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path =
+            imagenet_multilabel_formats::write_dataset_card(dir.path(), &Split::ALL).unwrap();
+        assert_eq!(path, dir.path().join("README.md"));
+        let card = fs::read_to_string(&path).unwrap();
+        assert!(card.starts_with(concat!(
+            "---\nconfigs:\n- config_name: default\n  data_files:\n",
+            "  - split: validation\n    path: \"validation-*.parquet\"\n",
+            "  - split: imagenet_m\n    path: \"imagenet_m-*.parquet\"\n---\n"
+        )));
+    }
+
+    #[test]
     fn zero_rows_per_group_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let options = ParquetOptions {
