@@ -177,6 +177,22 @@ pub struct Report {
 /// Fails with [`Error::Mismatch`] when a class has no graded image (naming it), when
 /// annotated images to grade have no prediction (unless `options.allow_missing`), or when,
 /// with missing predictions allowed, a class is left with no predicted graded image.
+///
+/// ```
+/// use imagenet_multilabel::fixture::known::{self, Plan};
+/// use imagenet_multilabel::metrics::{evaluate, EvalOptions};
+///
+/// // A synthetic index, and a model planned to hit 90% of what each class allows.
+/// let annotations = known::index(1, 5);
+/// let plan = Plan::fraction(&annotations, 0.9, 5, 7);
+/// let known = known::generate(&annotations, &plan)?;
+/// let report = evaluate(&annotations, &known.predictions, &EvalOptions::default())?;
+/// assert_eq!(report.multilabel_accuracy.value, known.expected.multilabel_accuracy);
+/// let [low, high] = report.multilabel_accuracy.ci95;
+/// assert!(low < report.multilabel_accuracy.value && report.multilabel_accuracy.value < high);
+/// assert_eq!(report.imagenet_m.total, 68);
+/// # Ok::<(), imagenet_multilabel::Error>(())
+/// ```
 pub fn evaluate(
     annotations: &Annotations,
     predictions: &Predictions,
