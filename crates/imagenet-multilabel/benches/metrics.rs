@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use imagenet_multilabel::fixture::annotations::{generate, Spec};
 use imagenet_multilabel::fixture::known::{self, Plan};
 use imagenet_multilabel::metrics::{
     evaluate, write_mistakes_csv, write_per_class_csv, EvalOptions,
@@ -37,7 +38,7 @@ fn inputs() -> (
     Vec<Example>,
     HashMap<String, ClassId>,
 ) {
-    let annotations = known::index(1, 20);
+    let annotations = generate(&Spec::default()).annotations();
     let plan = Plan::fraction(&annotations, 0.85, 5, 1);
     let predictions = known::generate(&annotations, &plan).unwrap().predictions;
     let examples: Vec<Example> = annotations

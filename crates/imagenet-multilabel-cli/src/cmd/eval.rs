@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use imagenet_multilabel::metrics::{self, EvalOptions, Estimate, Report};
+use imagenet_multilabel::metrics::{self, Estimate, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, Format, LoadOptions};
 use imagenet_multilabel::{tfds, Annotations};
 use serde_json::json;

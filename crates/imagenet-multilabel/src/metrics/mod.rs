@@ -179,11 +179,12 @@ pub struct Report {
 /// with missing predictions allowed, a class is left with no predicted graded image.
 ///
 /// ```
+/// use imagenet_multilabel::fixture::annotations::{generate, Spec};
 /// use imagenet_multilabel::fixture::known::{self, Plan};
 /// use imagenet_multilabel::metrics::{evaluate, EvalOptions};
 ///
 /// // A synthetic index, and a model planned to hit 90% of what each class allows.
-/// let annotations = known::index(1, 5);
+/// let annotations = generate(&Spec { per_class: 5, ..Spec::default() }).annotations();
 /// let plan = Plan::fraction(&annotations, 0.9, 5, 7);
 /// let known = known::generate(&annotations, &plan)?;
 /// let report = evaluate(&annotations, &known.predictions, &EvalOptions::default())?;

@@ -1,8 +1,19 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::fixture::annotations::Spec;
 use crate::fixture::known::{self, Plan};
 use crate::index::{Record, Source};
+
+/// A realistic index from the annotations fixture (`per_class` annotated images per class).
+fn synthetic(seed: u64, per_class: usize) -> Annotations {
+    let spec = Spec {
+        per_class,
+        seed,
+        ..Spec::default()
+    };
+    crate::fixture::annotations::generate(&spec).annotations()
+}
 
 fn source() -> Source {
     Source {
@@ -75,7 +86,7 @@ fn known_answers_at_several_sizes() {
         (4, 50, 1.0, 5),
         (5, 12, 0.93, 3),
     ] {
-        let annotations = known::index(seed, per_class);
+        let annotations = synthetic(seed, per_class);
         let mut plan = Plan::fraction(&annotations, fraction, k, seed + 100);
         plan.cover_all = seed % 2 == 0;
         let known = known::generate(&annotations, &plan).unwrap();
@@ -136,7 +147,7 @@ fn known_answers_at_several_sizes() {
 
 #[test]
 fn a_plan_the_index_cannot_carry_out_is_refused() {
-    let annotations = known::index(9, 2);
+    let annotations = synthetic(9, 2);
     let mut plan = Plan::fraction(&annotations, 1.0, 1, 0);
     plan.hits[3] += 1;
     let err = known::generate(&annotations, &plan)
@@ -427,7 +438,7 @@ fn original_top1_on_all_images_needs_all_of_them() {
 
 #[test]
 fn json_field_names_are_the_contract() {
-    let a = known::index(3, 4);
+    let a = synthetic(3, 4);
     let known = known::generate(&a, &Plan::fraction(&a, 0.7, 5, 1)).unwrap();
     let r = eval(&a, &known.predictions).unwrap();
     let v = serde_json::to_value(&r).unwrap();
