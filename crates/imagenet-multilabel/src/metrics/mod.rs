@@ -218,7 +218,7 @@ pub fn evaluate(
         graded: 0,
         unreviewed: 0,
     };
-    let mut imagenet_m = (0usize, 0usize);
+    let (mut imagenet_m_hits, mut imagenet_m_total) = (0usize, 0usize);
     let (mut graded_missing, mut imagenet_m_missing) = (0usize, 0usize);
     let (mut to_grade, mut missing) = (0usize, Vec::new());
     let (mut original_hits, mut mistakes) = (0u64, Vec::new());
@@ -244,8 +244,8 @@ pub fn evaluate(
         let top1 = ranked[0];
         let status = record.status(top1);
         if record.imagenet_m {
-            imagenet_m.1 += 1;
-            imagenet_m.0 += usize::from(status.is_hit());
+            imagenet_m_total += 1;
+            imagenet_m_hits += usize::from(status.is_hit());
         }
         if !status.is_hit() && (graded || record.imagenet_m) {
             mistakes.push(Mistake {
@@ -272,10 +272,7 @@ pub fn evaluate(
         original_hits += u64::from(top1 == record.original);
     }
 
-    let empty = |n: &dyn Fn(usize) -> u32| -> Vec<ClassId> {
-        ClassId::all().filter(|c| n(c.index()) == 0).collect()
-    };
-    let no_graded = empty(&|c| annotated_graded[c]);
+    let no_graded = classes_without(|c| annotated_graded[c.index()]);
     if !no_graded.is_empty() {
         return Err(Error::Mismatch(format!(
             "{}: no graded (annotated, not problematic) image for {}; the protocol averages \
@@ -295,7 +292,7 @@ pub fn evaluate(
             name_images(&missing)
         )));
     }
-    let no_predicted = empty(&|c| rows[c].graded);
+    let no_predicted = classes_without(|c| rows[c.index()].graded);
     if !no_predicted.is_empty() {
         return Err(Error::Mismatch(format!(
             "{}: no prediction for any graded image of {}; the per-class average needs \
@@ -322,9 +319,9 @@ pub fn evaluate(
         multilabel_accuracy_per_image: per_image(per_image_hits, predicted as u64),
         multilabel_top5_accuracy: top5.then(|| class_mean(&rows, |r| r.top5.unwrap_or(0))),
         imagenet_m: ImagenetM {
-            correct: imagenet_m.0,
-            total: imagenet_m.1,
-            ci95: interval::wilson(imagenet_m.0 as u64, imagenet_m.1 as u64),
+            correct: imagenet_m_hits,
+            total: imagenet_m_total,
+            ci95: interval::wilson(imagenet_m_hits as u64, imagenet_m_total as u64),
         },
         top1_original_annotated: per_image(original_hits, predicted as u64),
         top1_original_all,
@@ -340,6 +337,11 @@ pub fn evaluate(
         per_class: rows,
         mistakes,
     })
+}
+
+/// The classes for which `count` is 0, in id order.
+fn classes_without(count: impl Fn(ClassId) -> u32) -> Vec<ClassId> {
+    ClassId::all().filter(|&c| count(c) == 0).collect()
 }
 
 /// The mean over the 1000 classes of `hits(row) / row.graded`, summed in class order, with
