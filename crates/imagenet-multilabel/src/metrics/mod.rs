@@ -11,9 +11,11 @@
 //! ImageNet-M, [`Report::imagenet_m`]: how many of the 68 ImageNet-M images get a top-1 in
 //! `correct ∪ unclear`; problematic images are *not* left out here, as in the reference.
 //!
-//! Every accuracy comes with a 95% interval ([`interval`]); docs/METRICS.md explains the
-//! choices and walks through an example.
+//! Every accuracy comes with a 95% interval ([`interval`]); [`compare`] gives the paired
+//! interval of the difference between two models. docs/METRICS.md explains the choices and
+//! walks through an example.
 
+pub mod compare;
 pub mod interval;
 
 mod tables;
@@ -27,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::index::{Annotations, LabelStatus, Version};
 use crate::predictions::Predictions;
 
+pub use self::compare::{compare, Difference};
 pub use self::tables::{write_mistakes_csv, write_per_class_csv};
 
 /// How many image names an error message lists before saying "and N more".

@@ -560,3 +560,81 @@ fn csv_tables() {
     let err = write_per_class_csv(&r, &bad).unwrap_err();
     assert!(matches!(err, Error::Io { .. }) && err.to_string().contains("x.csv"));
 }
+
+#[test]
+fn paired_difference_of_two_models() {
+    // Two images per class. A misses the first image of every class; B misses it too, and
+    // also the second image of classes below 100. Δ = 100 · ½ / 1000 = 0.05.
+    let a = hand_made(2, |_| {});
+    let first = |r: &Record| {
+        a.records()
+            .iter()
+            .find(|x| x.original == r.original)
+            .unwrap()
+            .image
+            == r.image
+    };
+    let model_a = predict(&a, 1, |r| {
+        Some(if first(r) {
+            other(r.original)
+        } else {
+            r.original
+        })
+    });
+    let model_b = predict(&a, 1, |r| {
+        Some(if first(r) || r.original.0 < 100 {
+            other(r.original)
+        } else {
+            r.original
+        })
+    });
+    let (ra, rb) = (eval(&a, &model_a).unwrap(), eval(&a, &model_b).unwrap());
+    let diff = compare(&ra, &rb).unwrap();
+    assert_eq!(
+        diff.value,
+        ra.multilabel_accuracy.value - rb.multilabel_accuracy.value
+    );
+    assert!((diff.value - 0.05).abs() < 1e-15);
+    assert_eq!((diff.only_a, diff.only_b), (100, 0));
+    // Per class below 100, d = (0, 1): mean ½, s² = ½, term ¼; Var = 100 · ¼ / 10⁶.
+    let half = interval::Z95 * (25.0f64 / 1e6).sqrt();
+    assert!((diff.ci95[0] - (0.05 - half)).abs() < 1e-12, "{diff:?}");
+    assert!((diff.ci95[1] - (0.05 + half)).abs() < 1e-12, "{diff:?}");
+    // Shared mistakes cancel: the paired interval is far narrower than the two separate ones
+    // combined, which overlap although the difference is clear.
+    let unpaired = |e: &Estimate| ((e.ci95[1] - e.ci95[0]) / 2.0).powi(2);
+    let unpaired_half =
+        (unpaired(&ra.multilabel_accuracy) + unpaired(&rb.multilabel_accuracy)).sqrt();
+    assert!(half * 4.0 < unpaired_half, "{half} vs {unpaired_half}");
+    assert!(diff.ci95[0] > 0.0);
+    assert!(ra.multilabel_accuracy.ci95[0] < rb.multilabel_accuracy.ci95[1]);
+
+    // Swapped: the mirror image. Against itself: exactly nothing.
+    let back = compare(&rb, &ra).unwrap();
+    assert_eq!(back.value, -diff.value);
+    assert_eq!((back.only_a, back.only_b), (0, 100));
+    assert!((back.ci95[0] + diff.ci95[1]).abs() < 1e-12);
+    let same = compare(&ra, &ra).unwrap();
+    assert_eq!(
+        (same.value, same.ci95, same.only_a, same.only_b),
+        (0.0, [0.0, 0.0], 0, 0)
+    );
+}
+
+#[test]
+fn a_paired_comparison_needs_the_same_images() {
+    let a = hand_made(2, |_| {});
+    let full = eval(&a, &predict(&a, 1, |r| Some(r.original))).unwrap();
+    let gap = a.records()[10].image;
+    let partial = evaluate(
+        &a,
+        &predict(&a, 1, |r| (r.image != gap).then_some(r.original)),
+        &EvalOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+    let msg = compare(&full, &partial).unwrap_err().to_string();
+    assert!(msg.contains("not graded on the same images"), "{msg}");
+    assert!(msg.contains("preds.npy"), "{msg}");
+}
