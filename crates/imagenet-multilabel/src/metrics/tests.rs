@@ -638,3 +638,94 @@ fn a_paired_comparison_needs_the_same_images() {
     assert!(msg.contains("not graded on the same images"), "{msg}");
     assert!(msg.contains("preds.npy"), "{msg}");
 }
+
+/// Whatever the lists, flags and predictions, `evaluate` returns a report whose figures hang
+/// together, or a `Mismatch` — never a panic.
+#[test]
+fn random_inputs_give_a_consistent_report_or_a_mismatch() {
+    use crate::fixture::Rng;
+    let (mut ok, mut refused) = (0, 0);
+    for seed in 0..24u64 {
+        let mut rng = Rng::new(seed);
+        let per_class = 1 + rng.below(3) as usize;
+        let near = |rng: &mut Rng, c: ClassId| ClassId(((c.0 as u64 + rng.below(4)) % 1000) as u16);
+        let mut records = hand_made(per_class, |_| {}).records().to_vec();
+        let mut first = std::collections::HashSet::new();
+        for r in &mut records {
+            let o = r.original;
+            r.correct = (0..rng.below(3)).map(|_| near(&mut rng, o)).collect();
+            r.wrong = (0..rng.below(3)).map(|_| near(&mut rng, o)).collect();
+            r.unclear = (0..rng.below(2)).map(|_| near(&mut rng, o)).collect();
+            // Never a class's first image, so most runs can be graded.
+            r.problematic = !first.insert(o) && rng.chance(0.1);
+        }
+        let imagenet_m: Vec<ImageId> = records
+            .iter()
+            .filter(|_| rng.chance(0.01))
+            .map(|r| r.image)
+            .collect();
+        let a = Annotations::new(records, imagenet_m, source()).unwrap();
+        let k = 1 + rng.below(5) as usize;
+        let mut p = Predictions::new("random.csv", k, true);
+        let gaps = rng.chance(0.5);
+        for image in ImageId::all() {
+            if gaps && rng.chance(0.002) {
+                continue;
+            }
+            let top = ClassId((image.original_label().0 + rng.below(4) as u16) % 1000);
+            let ranked: Vec<ClassId> = (0..k as u16).map(|i| ClassId((top.0 + i) % 1000)).collect();
+            p.insert(image, &ranked);
+        }
+        let options = EvalOptions {
+            allow_missing: rng.chance(0.7),
+        };
+        let r = match evaluate(&a, &p, &options) {
+            Ok(r) => r,
+            Err(Error::Mismatch(_)) => {
+                refused += 1;
+                continue;
+            }
+            Err(e) => panic!("seed {seed}: {e}"),
+        };
+        ok += 1;
+        let estimates = [
+            Some(r.multilabel_accuracy),
+            Some(r.multilabel_accuracy_strict),
+            Some(r.multilabel_accuracy_per_image),
+            r.multilabel_top5_accuracy,
+            Some(r.top1_original_annotated),
+            r.top1_original_all,
+        ];
+        for e in estimates.into_iter().flatten() {
+            let [lo, hi] = e.ci95;
+            assert!(
+                0.0 <= lo && lo <= e.value && e.value <= hi && hi <= 1.0,
+                "seed {seed}: {e:?}"
+            );
+        }
+        assert!(r.multilabel_accuracy_strict.value <= r.multilabel_accuracy.value);
+        if let Some(top5) = r.multilabel_top5_accuracy {
+            assert!(top5.value >= r.multilabel_accuracy.value, "seed {seed}");
+        }
+        assert_eq!(r.counts.graded + r.counts.problematic, r.counts.annotated);
+        let rows_graded: u32 = r.per_class.iter().map(|c| c.graded).sum();
+        let rows_hits: u32 = r.per_class.iter().map(|c| c.correct).sum();
+        assert_eq!(rows_graded as usize, r.coverage.predicted);
+        assert_eq!(r.coverage.predicted + r.coverage.missing, r.counts.graded);
+        let graded_mistakes = r.mistakes.iter().filter(|m| !m.problematic).count();
+        assert_eq!(
+            graded_mistakes,
+            (rows_graded - rows_hits) as usize,
+            "seed {seed}"
+        );
+        let unreviewed = r
+            .mistakes
+            .iter()
+            .filter(|m| !m.problematic && m.status == LabelStatus::Unreviewed)
+            .count();
+        assert_eq!(unreviewed, r.counts.unreviewed);
+        let mean = r.per_class.iter().map(ClassRow::accuracy).sum::<f64>() / 1000.0;
+        assert_eq!(mean, r.multilabel_accuracy.value, "seed {seed}");
+    }
+    assert!(ok >= 8 && refused >= 2, "{ok} graded, {refused} refused");
+}
