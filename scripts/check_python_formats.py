@@ -5,7 +5,7 @@ every example with `expected.json`:
   `load_dataset("parquet", data_files=...)` and streaming; the image column must decode to
   PIL, the labels must be `ClassLabel`s named by wnid.
 - WebDataset shards with `webdataset`: `.jpg` decodes to PIL, `.cls` is the original label,
-  `.json` names every label.
+  `.json` names every label; and the same shards through `datasets`' own WebDataset loader.
 
 Usage: check_python_formats.py DIR   (DIR holds parquet/, webdataset/, expected.json)
 """
@@ -128,6 +128,17 @@ def check_webdataset(root, expected, names):
         pairs = list(wds.WebDataset(shards, shardshuffle=False).decode("pil").to_tuple("jpg", "cls"))
         check([c for _, c in pairs] == [r["original_label"] for r in rows], f"{split}: to_tuple")
         checked.append(f"webdataset {split}: {len(shards)} shards, {len(samples)} samples, images decode, labels equal")
+
+        # `datasets` reads the same shards with its own WebDataset loader.
+        hf = datasets.load_dataset("webdataset", data_files={split: shards}, split=split)
+        check(hf.num_rows == len(rows), f"datasets webdataset {split}: {hf.num_rows} rows")
+        for got, want in zip(hf, rows):
+            where = f"datasets webdataset {split} {got['__key__']}"
+            check_image(got["jpg"], want, where)
+            check(got["cls"] == want["original_label"], f"{where}: cls")
+            check([l["id"] for l in got["json"]["correct_multi_labels"]] == want["correct_multi_labels"],
+                  f"{where}: json")
+        checked.append(f"datasets' webdataset loader {split}: {hf.num_rows} rows equal")
 
 
 def main():
