@@ -76,7 +76,7 @@ mod parquet_files {
     }
 
     /// Every row of `file`, decoded back into examples.
-    fn read(file: &Path) -> Vec<Example> {
+    pub(super) fn read(file: &Path) -> Vec<Example> {
         let reader = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(file).unwrap())
             .unwrap()
             .build()
@@ -431,7 +431,7 @@ mod webdataset_shards {
     }
 
     /// Decodes shards back into examples: groups of `.cls`, `.jpg`, `.json` with one key.
-    fn read(shards: &[PathBuf]) -> Vec<Example> {
+    pub(super) fn read(shards: &[PathBuf]) -> Vec<Example> {
         let mut out = Vec::new();
         for shard in shards {
             let members = members(shard);
@@ -626,5 +626,94 @@ mod webdataset_shards {
         assert!(err.contains("first dot"), "{err}");
         // The refused examples left the shard intact.
         assert_eq!(w.finish().unwrap().examples, 1);
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn example() -> impl Strategy<Value = Example> {
+        let ids = || proptest::collection::vec((0u16..1000).prop_map(ClassId), 0..5);
+        (
+            proptest::collection::vec(any::<u8>(), 0..700),
+            1u32..=50_000,
+            ids(),
+            ids(),
+            ids(),
+            any::<bool>(),
+        )
+            .prop_map(|(image, n, correct, wrong, unclear, problematic)| {
+                let id = ImageId::new(n).unwrap();
+                Example {
+                    image,
+                    file_name: id.file_name(),
+                    original_label: id.original_label(),
+                    correct_multi_labels: correct,
+                    wrong_multi_labels: wrong,
+                    unclear_multi_labels: unclear,
+                    is_problematic: problematic,
+                }
+            })
+    }
+
+    /// Distinct file names: WebDataset refuses repeated keys.
+    fn examples() -> impl Strategy<Value = Vec<Example>> {
+        proptest::collection::vec(example(), 0..12).prop_map(|mut v| {
+            let mut seen = std::collections::HashSet::new();
+            v.retain(|e| seen.insert(e.file_name.clone()));
+            v
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn parquet_round_trips_under_any_cut(
+            written in examples(),
+            rows_per_group in 1usize..5,
+            rows_per_file in proptest::option::of(1usize..6),
+            max_bytes in proptest::option::of(1u64..3000),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let options = ParquetOptions { rows_per_group, rows_per_file, max_bytes_per_file: max_bytes };
+            let mut w = ParquetWriter::create(dir.path(), Split::Validation, &options).unwrap();
+            for e in &written {
+                w.write(e).unwrap();
+            }
+            let summary = w.finish().unwrap();
+            let mut back = Vec::new();
+            for file in &summary.files {
+                let rows = parquet_files::read(file);
+                prop_assert!(!rows.is_empty() || summary.files.len() == 1);
+                prop_assert!(rows_per_file.is_none_or(|n| rows.len() <= n));
+                back.extend(rows);
+            }
+            prop_assert_eq!(summary.examples, written.len());
+            prop_assert_eq!(back, written);
+        }
+
+        #[test]
+        fn webdataset_round_trips_under_any_cut(
+            written in examples(),
+            max_examples in proptest::option::of(1usize..6),
+            max_bytes in 1u64..8000,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let options = WebDatasetOptions { max_bytes_per_shard: max_bytes, max_examples_per_shard: max_examples };
+            let mut w = WebDatasetWriter::create(dir.path(), Split::ImagenetM, &options).unwrap();
+            for e in &written {
+                w.write(e).unwrap();
+            }
+            let summary = w.finish().unwrap();
+            for file in &summary.files {
+                let len = fs::metadata(file).unwrap().len();
+                let count = webdataset_shards::read(std::slice::from_ref(file)).len();
+                prop_assert!(len <= max_bytes || count <= 1, "{:?}: {} bytes, {} examples", file, len, count);
+                prop_assert!(max_examples.is_none_or(|n| count <= n));
+            }
+            prop_assert_eq!(webdataset_shards::read(&summary.files), written);
+        }
     }
 }
