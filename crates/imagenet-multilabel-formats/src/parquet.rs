@@ -115,7 +115,9 @@ impl ParquetWriter {
         Ok(writer)
     }
 
-    /// Appends one example (a row).
+    /// Appends one example (a row). An example with a class id of 1000 or more is refused
+    /// before anything is written; after any other error, drop the writer (nothing is
+    /// published, its temporary files are removed).
     pub fn write(&mut self, example: &Example) -> Result<()> {
         let image_len = example.image.len() as u64;
         staged::check_labels(example, self.staged.dir(), self.split, self.examples)?;

@@ -98,7 +98,10 @@ impl WebDatasetWriter {
         Ok(writer)
     }
 
-    /// Appends one example (three tar members).
+    /// Appends one example (three tar members). An example whose key is unusable or already
+    /// written, or with a class id of 1000 or more, is refused before anything is written;
+    /// after any other error, drop the writer (nothing is published, its temporary files are
+    /// removed).
     pub fn write(&mut self, example: &Example) -> Result<()> {
         let Some(shard) = &self.current else {
             return Err(Error::io(
