@@ -118,7 +118,6 @@ pub fn check(path: &Path, expected: &Expected, progress: &ProgressBar) -> Result
     let mut hasher = Sha256::new();
     copy_hashing(file, io::sink(), &mut hasher, progress)
         .map_err(|e| imagenet_multilabel::Error::io(path, e))?;
-    progress.finish_and_clear();
     let sha256 = hex(&hasher.finalize());
     Ok(if sha256 == expected.sha256 {
         Check::Verified
@@ -169,7 +168,6 @@ pub fn import(
     start_bar(progress, "importing", expected.size, 0);
     let copied = copy_hashing(source, &mut out, &mut hasher, progress)
         .with_context(|| format!("copying {} to {}", from.display(), target.display()))?;
-    progress.finish_and_clear();
     if copied != expected.size {
         // The file changed size while we read it.
         return Err(mismatch(from, &size_differs(copied, expected.size)));
@@ -190,6 +188,7 @@ pub fn import(
 /// renames it into place once its size and sha256 match `expected`. A verified `target` is
 /// left alone unless `options.force`.
 ///
+/// `progress` shows each phase (verifying what is there, downloading); the caller clears it.
 /// `notice` receives one-line messages about retries and restarts as they happen.
 /// Refusals (401, 403, 404, 410) are bad input (exit code 2); everything else that goes wrong
 /// is a failure (exit code 1), with the `.part` kept for the next run where it can help.
@@ -202,6 +201,12 @@ pub fn download(
     notice: &mut dyn FnMut(&str),
 ) -> Result<Outcome> {
     let started = Instant::now();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(UsageError(format!(
+            "--url {url:?}: expected an http:// or https:// URL"
+        ))
+        .into());
+    }
     let part = part_path(target);
     if options.force {
         remove_if_present(&part)?;
@@ -246,15 +251,11 @@ pub fn download(
         requests += 1;
         match attempt(&agent, url, &mut state, have, expected, progress, notice) {
             Ok(()) => break,
-            Err(Failure::Fatal(error)) => {
-                progress.abandon();
-                return Err(error);
-            }
+            Err(Failure::Fatal(error)) => return Err(error),
             Err(Failure::Transient { error, progressed }) => {
                 failures += 1;
                 let have = state.len().unwrap_or(0);
                 if failures > options.retries {
-                    progress.abandon();
                     return Err(error.context(format!(
                         "downloading {url} failed after {requests} request(s); the {have} bytes \
                          received so far are kept in {} and the next `imagenet-multilabel fetch` \
@@ -274,7 +275,6 @@ pub fn download(
             }
         }
     }
-    progress.finish_and_clear();
     let (received, resumed_from) = (state.received, state.resumed_from.unwrap_or(0));
     let sha256 = state.finish()?;
     if sha256 != expected.sha256 {
@@ -348,8 +348,12 @@ impl Partial {
 
     /// Flushes and syncs the finished `.part` and returns its sha256.
     fn finish(self) -> Result<String> {
-        let file =
-            File::open(&self.path).map_err(|e| imagenet_multilabel::Error::io(&self.path, e))?;
+        // Write access: Windows cannot sync a file opened read-only.
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
+            .map_err(|e| imagenet_multilabel::Error::io(&self.path, e))?;
         file.sync_all()
             .map_err(|e| imagenet_multilabel::Error::io(&self.path, e))?;
         if self.hashed != self.len()? {
@@ -524,6 +528,10 @@ fn call_failure(url: &str, error: ureq::Error) -> Failure {
             | ureq::Error::Protocol(_)
             | ureq::Error::BodyStalled
     );
+    // The only request parts that come from the user are in the URL.
+    if let ureq::Error::BadUri(_) | ureq::Error::Http(_) = &error {
+        return Failure::Fatal(UsageError(format!("--url {url:?}: {error}")).into());
+    }
     let error = anyhow!(error).context(format!("requesting {url}"));
     if transient {
         Failure::Transient {
@@ -651,14 +659,15 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Resets `progress` to a byte bar of `len` at `position`, labelled `what`.
+/// Turns `progress` into a byte bar of `len` at `position`, labelled `what`, for the next
+/// phase (verifying, downloading, importing). The caller clears it when all is done.
 fn start_bar(progress: &ProgressBar, what: &'static str, len: u64, position: u64) {
-    progress.reset();
     progress.set_length(len);
     progress.set_position(position);
-    // Bytes already there are not this run's speed.
-    progress.reset_eta();
     progress.set_message(what);
+    // Bytes already there say nothing about this phase's speed.
+    progress.reset_elapsed();
+    progress.reset_eta();
 }
 
 fn create_parent(target: &Path) -> Result<()> {

@@ -536,9 +536,22 @@ fn corrupt_cached_copy_is_downloaded_again() {
 fn complete_part_needs_no_request() {
     let case = Case::new();
     fs::write(case.part(), &case.body).unwrap();
-    case.fetch(&["--url", &dead_url()]).success();
+    let out = case.fetch(&["--url", &dead_url()]).success();
+    assert!(text(&out.get_output().stdout).contains("no request needed"));
     assert_eq!(fs::read(case.target()).unwrap(), case.body);
     assert_eq!(case.listing(), [NAME]);
+}
+
+#[test]
+fn url_that_is_not_http_is_a_usage_error() {
+    let case = Case::new();
+    let out = case
+        .fetch(&["--url", "ftp://127.0.0.1/x.json"])
+        .failure()
+        .code(2);
+    assert!(text(&out.get_output().stderr).contains("expected an http:// or https:// URL"));
+    let out = case.fetch(&["--url", "http://"]).failure().code(2);
+    assert!(text(&out.get_output().stderr).contains("--url"));
 }
 
 #[test]

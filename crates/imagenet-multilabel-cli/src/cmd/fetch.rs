@@ -74,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     };
     let outcome = match &args.from {
-        Some(from) => fetch::import(from, &target, &expected, args.force, &progress)?,
+        Some(from) => fetch::import(from, &target, &expected, args.force, &progress),
         None => {
             let url = args.url.as_deref().unwrap_or(V3_URL);
             let options = Options {
@@ -82,15 +82,26 @@ pub fn run(args: Args) -> Result<()> {
                 retries: args.retries,
                 force: args.force,
             };
-            fetch::download(url, &target, &expected, &options, &progress, &mut notice)?
+            fetch::download(url, &target, &expected, &options, &progress, &mut notice)
         }
     };
+    // Cleared before any message, success or error, so the two never mix.
+    progress.finish_and_clear();
+    let outcome = outcome?;
     let short = &expected.sha256[..12];
     let place = target.display();
     match outcome {
         Outcome::AlreadyPresent => println!(
             "already present and verified (sha256 {short}…): {place}; nothing to do \
              (--force fetches it again)"
+        ),
+        Outcome::Downloaded {
+            received,
+            resumed_from,
+            ..
+        } if received == 0 => println!(
+            "completed from the partial download {resumed_from} bytes long, no request needed; \
+             size and sha256 {short}… verified: {place}"
         ),
         Outcome::Downloaded {
             received,
@@ -145,7 +156,7 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{msg:>11} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        "{msg:>11} [{wide_bar}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
