@@ -96,10 +96,10 @@ pub fn run(args: Args) -> Result<()> {
              (--force fetches it again)"
         ),
         Outcome::Downloaded {
-            received,
+            received: 0,
             resumed_from,
             ..
-        } if received == 0 => println!(
+        } => println!(
             "completed from the partial download {resumed_from} bytes long, no request needed; \
              size and sha256 {short}… verified: {place}"
         ),
