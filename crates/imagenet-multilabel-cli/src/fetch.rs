@@ -231,6 +231,9 @@ pub fn download(
     };
     let mut requests = 0;
     let mut failures = 0;
+    // Retries are for a connection that breaks, not for a server that cannot be reached at
+    // all (offline, wrong host, refused): those fail at once.
+    let mut reached = false;
     loop {
         let have = state.len()?;
         if have > expected.size {
@@ -249,23 +252,45 @@ pub fn download(
             break;
         }
         requests += 1;
-        match attempt(&agent, url, &mut state, have, expected, progress, notice) {
+        let failure = match attempt(&agent, url, &mut state, have, expected, progress, notice) {
             Ok(()) => break,
-            Err(Failure::Fatal(error)) => return Err(error),
-            Err(Failure::Transient { error, progressed }) => {
+            Err(Failure::Unreachable(error)) if !reached => {
+                return Err(error.context(format!(
+                    "could not reach {url}: check the network and --url, or import a copy \
+                     with `imagenet-multilabel fetch --from FILE`"
+                )))
+            }
+            Err(Failure::Unreachable(error)) => Failure::Transient {
+                error: error.context(format!("requesting {url}")),
+                progressed: false,
+            },
+            Err(other) => {
+                reached = true;
+                other
+            }
+        };
+        match failure {
+            Failure::Fatal(error) | Failure::Unreachable(error) => return Err(error),
+            Failure::Transient { error, progressed } => {
                 failures += 1;
                 let have = state.len().unwrap_or(0);
                 if failures > options.retries {
+                    let kept = if have > 0 {
+                        format!(
+                            "; the {have} bytes received so far are kept in {} and the next \
+                             `imagenet-multilabel fetch` resumes from there",
+                            part.display()
+                        )
+                    } else {
+                        String::new()
+                    };
                     return Err(error.context(format!(
-                        "downloading {url} failed after {requests} request(s); the {have} bytes \
-                         received so far are kept in {} and the next `imagenet-multilabel fetch` \
-                         resumes from there",
-                        part.display()
+                        "downloading {url} failed after {requests} request(s){kept}"
                     )));
                 }
                 notice(&format!(
-                    "{:#}; resuming at byte {have} (retry {failures} of {})",
-                    error, options.retries
+                    "{error:#}; retrying from byte {have} (retry {failures} of {})",
+                    options.retries
                 ));
                 // A connection that delivered data is worth retrying at once; one that did
                 // not suggests a struggling server, so back off.
@@ -371,6 +396,9 @@ impl Partial {
 enum Failure {
     /// Another request cannot help (a refusal, a wrong file, a local disk error).
     Fatal(anyhow::Error),
+    /// No answer came (no connection, no response head): another request may succeed if
+    /// the server has answered before.
+    Unreachable(anyhow::Error),
     /// Another request may succeed; `progressed` says whether this one delivered any data.
     Transient {
         error: anyhow::Error,
@@ -518,7 +546,7 @@ fn attempt(
     Ok(())
 }
 
-/// Sorts an error from sending a request or reading the response head.
+/// Sorts an error from connecting, sending a request or reading the response head.
 fn call_failure(url: &str, error: ureq::Error) -> Failure {
     let transient = matches!(
         error,
@@ -532,14 +560,10 @@ fn call_failure(url: &str, error: ureq::Error) -> Failure {
     if let ureq::Error::BadUri(_) | ureq::Error::Http(_) = &error {
         return Failure::Fatal(UsageError(format!("--url {url:?}: {error}")).into());
     }
-    let error = anyhow!(error).context(format!("requesting {url}"));
     if transient {
-        Failure::Transient {
-            error,
-            progressed: false,
-        }
+        Failure::Unreachable(anyhow!(error))
     } else {
-        Failure::Fatal(error)
+        Failure::Fatal(anyhow!(error).context(format!("requesting {url}")))
     }
 }
 

@@ -286,7 +286,7 @@ fn dropped_connection_is_resumed_with_a_range_request() {
     let out = case.fetch(&["--url", &server.url]).success();
     let stderr = text(&out.get_output().stderr);
     assert!(
-        stderr.contains(&format!("resuming at byte {half}")),
+        stderr.contains(&format!("retrying from byte {half}")),
         "{stderr}"
     );
     assert_eq!(fs::read(case.target()).unwrap(), case.body);
@@ -440,13 +440,17 @@ fn range_not_satisfiable_keeps_the_part_and_suggests_force() {
 }
 
 #[test]
-fn connection_refused_is_a_failure_not_bad_input() {
+fn unreachable_server_fails_at_once_as_a_failure_not_bad_input() {
     let case = Case::new();
-    let out = case
-        .fetch(&["--url", &dead_url(), "--retries", "0"])
-        .failure()
-        .code(1);
-    assert!(text(&out.get_output().stderr).contains("failed after 1 request(s)"));
+    let started = Instant::now();
+    let out = case.fetch(&["--url", &dead_url()]).failure().code(1);
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains("could not reach"), "{stderr}");
+    assert!(stderr.contains("--from FILE"), "{stderr}");
+    // No retries with back-off: those are for a server that has answered.
+    assert!(!stderr.contains("retry"), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(case.listing(), Vec::<String>::new());
 }
 
 #[test]
