@@ -382,6 +382,23 @@ fn wrong_checksum_leaves_nothing_under_the_final_name() {
 }
 
 #[test]
+fn corrupt_part_is_deleted_so_the_next_run_starts_clean() {
+    let case = Case::new();
+    // Right length for a prefix, wrong bytes: resuming it cannot give the right file.
+    fs::write(case.part(), vec![b'x'; 1000]).unwrap();
+    let server = Server::start(case.body.clone(), vec![Reply::Ranged]);
+    let out = case.fetch(&["--url", &server.url]).failure().code(1);
+    assert!(text(&out.get_output().stderr).contains("is not the expected one"));
+    assert_eq!(case.listing(), Vec::<String>::new());
+    assert_eq!(server.seen()[0].range.as_deref(), Some("bytes=1000-"));
+
+    let server = Server::start(case.body.clone(), vec![Reply::Ranged]);
+    case.fetch(&["--url", &server.url]).success();
+    assert_eq!(server.seen()[0].range, None);
+    assert_eq!(fs::read(case.target()).unwrap(), case.body);
+}
+
+#[test]
 fn wrong_size_is_refused_before_the_body_is_read() {
     let case = Case::new();
     let mut longer = case.body.clone();
