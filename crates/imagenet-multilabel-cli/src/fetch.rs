@@ -222,6 +222,14 @@ pub fn download(
     }
     create_parent(target)?;
     let agent = agent(options.stall_timeout);
+    // Said up front because without a terminal there is no progress bar to show it.
+    match fs::metadata(&part).map(|m| m.len()) {
+        Ok(have) if have > 0 => notice(&format!(
+            "resuming {} ({have} bytes so far) from {url}",
+            part.display()
+        )),
+        _ => notice(&format!("downloading {url} to {}", part.display())),
+    }
     let mut state = Partial {
         path: part.clone(),
         hasher: Sha256::new(),
