@@ -223,8 +223,12 @@ impl Case {
     }
 
     fn fetch_expecting(&self, sha256: &str, args: &[&str]) -> assert_cmd::assert::Assert {
-        Command::cargo_bin("imagenet-multilabel")
-            .unwrap()
+        let mut command = Command::cargo_bin("imagenet-multilabel").unwrap();
+        // The client honours proxy variables; the test server is on loopback.
+        for var in ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"] {
+            command.env_remove(var).env_remove(var.to_lowercase());
+        }
+        command
             .env("IMAGENET_MULTILABEL_HOME", self.home.path())
             .arg("fetch")
             .args(["--expect-size", &self.body.len().to_string()])
