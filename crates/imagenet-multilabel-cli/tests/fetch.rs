@@ -527,6 +527,27 @@ fn import_of_a_wrong_file_is_bad_input_and_keeps_nothing() {
 }
 
 #[test]
+fn importing_the_cached_file_onto_itself_only_verifies_it() {
+    let case = Case::new();
+    fs::write(case.target(), &case.body).unwrap();
+    let target = case.target();
+    let out = case
+        .fetch(&["--from", target.to_str().unwrap(), "--force"])
+        .success();
+    assert!(text(&out.get_output().stdout).contains("already present and verified"));
+    assert_eq!(fs::read(case.target()).unwrap(), case.body);
+
+    // A wrong file is reported, and left where the user put it.
+    fs::write(case.target(), &case.body[1..]).unwrap();
+    let out = case
+        .fetch(&["--from", target.to_str().unwrap()])
+        .failure()
+        .code(2);
+    assert!(text(&out.get_output().stderr).contains("not the expected annotations file"));
+    assert_eq!(fs::read(case.target()).unwrap(), case.body[1..]);
+}
+
+#[test]
 fn verified_copy_is_left_alone_unless_forced() {
     let case = Case::new();
     fs::write(case.target(), &case.body).unwrap();
