@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let start = Instant::now();
             let (annotations, report) = load_with_report(Path::new(path), &options)?;
             let seconds = start.elapsed().as_secs_f64();
-            assert!(annotations.len() > 0);
+            assert!(!annotations.is_empty());
             println!("{seconds:.4} {:.1} {}", peak_rss_mb(), report.from_cache);
         }
         _ => {
