@@ -20,6 +20,7 @@ pub mod images;
 pub mod index;
 pub mod metrics;
 pub mod predictions;
+pub mod summary;
 pub mod tfds;
 
 pub use classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};

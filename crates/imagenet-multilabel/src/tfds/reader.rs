@@ -1,0 +1,378 @@
+//! Reads a dataset in the TFDS format — ours or one TFDS wrote — the way `tfds.load` does:
+//! `dataset_info.json` says which shard files make a split and how many examples each holds;
+//! the records are read in stored order with both CRCs checked.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::classes::ImageId;
+use crate::error::{Error, Result};
+use crate::example::{Example, Split};
+use crate::index::{Annotations, Record, Source, Version};
+use crate::tfds::example::decode;
+use crate::tfds::record::RecordReader;
+use crate::tfds::{DATASET_NAME, VERSION};
+
+/// One split as `dataset_info.json` describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitInfo {
+    /// The split.
+    pub split: Split,
+    /// Examples per shard.
+    pub shard_lengths: Vec<u64>,
+    /// Σ serialized Example lengths, as recorded.
+    pub num_bytes: u64,
+    /// The shard files, in order.
+    pub shards: Vec<PathBuf>,
+}
+
+impl SplitInfo {
+    /// The split's TFDS name.
+    pub fn name(&self) -> &'static str {
+        self.split.name()
+    }
+
+    /// Number of examples.
+    pub fn num_examples(&self) -> u64 {
+        self.shard_lengths.iter().sum()
+    }
+}
+
+/// A built dataset, opened for reading.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    dir: PathBuf,
+    splits: Vec<SplitInfo>,
+}
+
+impl Dataset {
+    /// Opens the version folder (the one holding `dataset_info.json`) or a data dir holding
+    /// `imagenet2012_multilabel/3.0.0/`. `incomplete.*` folders are never read.
+    pub fn open(path: &Path) -> Result<Dataset> {
+        let candidates = [
+            path.to_path_buf(),
+            path.join(DATASET_NAME).join(VERSION),
+            path.join(VERSION),
+        ];
+        let dir = candidates
+            .iter()
+            .find(|d| d.join("dataset_info.json").is_file())
+            .cloned()
+            .ok_or_else(|| {
+                Error::Mismatch(format!(
+                    "no dataset at {}: expected dataset_info.json there or in {}/{}/",
+                    path.display(),
+                    DATASET_NAME,
+                    VERSION
+                ))
+            })?;
+        let info_path = dir.join("dataset_info.json");
+        let text = std::fs::read_to_string(&info_path).map_err(|e| Error::io(&info_path, e))?;
+        let splits = parse_info(&info_path, &text, &dir)?;
+        for s in &splits {
+            for shard in &s.shards {
+                if !shard.is_file() {
+                    return Err(Error::io(
+                        shard,
+                        std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            format!(
+                                "shard of split {} listed by dataset_info.json is missing",
+                                s.name()
+                            ),
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Dataset { dir, splits })
+    }
+
+    /// The version folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The splits, as `dataset_info.json` lists them.
+    pub fn splits(&self) -> &[SplitInfo] {
+        &self.splits
+    }
+
+    /// One split, if the dataset has it.
+    pub fn split(&self, split: Split) -> Option<&SplitInfo> {
+        self.splits.iter().find(|s| s.split == split)
+    }
+
+    /// The examples of `split` in stored order (shard 0 first). Each shard's record count is
+    /// checked against `dataset_info.json`. Iteration ends after the first error.
+    pub fn iter(&self, split: Split) -> Examples {
+        match self.split(split) {
+            Some(info) => Examples {
+                shards: info
+                    .shards
+                    .iter()
+                    .cloned()
+                    .zip(info.shard_lengths.iter().copied())
+                    .collect(),
+                next_shard: 0,
+                current: None,
+                buf: Vec::new(),
+                error: None,
+            },
+            None => Examples {
+                shards: Vec::new(),
+                next_shard: 0,
+                current: None,
+                buf: Vec::new(),
+                error: Some(Error::Mismatch(format!(
+                    "{} has no split {}",
+                    self.dir.join("dataset_info.json").display(),
+                    split.name()
+                ))),
+            },
+        }
+    }
+}
+
+/// Iterator over the examples of one split; see [`Dataset::iter`].
+pub struct Examples {
+    shards: Vec<(PathBuf, u64)>,
+    next_shard: usize,
+    /// The open shard, its expected record count and the records read so far.
+    current: Option<(RecordReader<BufReader<File>>, u64, u64)>,
+    buf: Vec<u8>,
+    error: Option<Error>,
+}
+
+impl Examples {
+    fn step(&mut self) -> Result<Option<Example>> {
+        loop {
+            let (reader, expected, seen) = match &mut self.current {
+                Some(c) => c,
+                None => {
+                    let Some((path, expected)) = self.shards.get(self.next_shard).cloned() else {
+                        return Ok(None);
+                    };
+                    self.next_shard += 1;
+                    let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
+                    let reader = RecordReader::new(BufReader::with_capacity(1 << 20, file), &path);
+                    self.current.insert((reader, expected, 0))
+                }
+            };
+            match reader.next_into(&mut self.buf)? {
+                Some(at) => {
+                    *seen += 1;
+                    if *seen > *expected {
+                        return Err(Error::invalid(
+                            reader.path(),
+                            format!("record at byte {at}"),
+                            format!("dataset_info.json says this shard holds {expected} examples, it holds more"),
+                        ));
+                    }
+                    return decode(&self.buf).map(Some).map_err(|m| {
+                        Error::invalid(reader.path(), format!("record at byte {at}"), m)
+                    });
+                }
+                None => {
+                    if seen != expected {
+                        return Err(Error::invalid(
+                            reader.path(),
+                            format!("end of file at byte {}", reader.offset()),
+                            format!("the shard holds {seen} examples, dataset_info.json says {expected}"),
+                        ));
+                    }
+                    self.current = None;
+                }
+            }
+        }
+    }
+}
+
+impl Iterator for Examples {
+    type Item = Result<Example>;
+
+    fn next(&mut self) -> Option<Result<Example>> {
+        if let Some(e) = self.error.take() {
+            self.shards.clear();
+            self.current = None;
+            return Some(Err(e));
+        }
+        match self.step() {
+            Ok(Some(ex)) => Some(Ok(ex)),
+            Ok(None) => None,
+            Err(e) => {
+                // Stop after an error: a corrupt shard's later offsets are meaningless.
+                self.shards.clear();
+                self.current = None;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// The index of a built dataset: its validation split's labels, and its `imagenet_m` split
+/// (in stored order) as the ImageNet-M list. Fails if a stored original label disagrees
+/// with the one the image number gives (a dataset built from a tar with an image missing
+/// by a tool that zips labels with member order).
+pub fn read_annotations(path: &Path) -> Result<Annotations> {
+    let dataset = Dataset::open(path)?;
+    let mut records = Vec::new();
+    for ex in dataset.iter(Split::Validation) {
+        records.push(record_of(&dataset, Split::Validation, ex?)?);
+    }
+    let mut imagenet_m = Vec::new();
+    if dataset.split(Split::ImagenetM).is_some() {
+        for ex in dataset.iter(Split::ImagenetM) {
+            imagenet_m.push(record_of(&dataset, Split::ImagenetM, ex?)?.image);
+        }
+    }
+    let info_path = dataset.dir.join("dataset_info.json");
+    let info = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
+    let sha256: String = Sha256::digest(&info)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let source = Source {
+        path: dataset.dir.clone(),
+        size: info.len() as u64,
+        sha256,
+        version: Version::Unrecognised,
+    };
+    Annotations::new(records, imagenet_m, source)
+}
+
+fn record_of(dataset: &Dataset, split: Split, ex: Example) -> Result<Record> {
+    let at = || format!("split {}, example {}", split.name(), ex.file_name);
+    let image = ImageId::from_file_name(&ex.file_name).ok_or_else(|| {
+        Error::invalid(
+            dataset.dir(),
+            at(),
+            "file_name is not ILSVRC2012_val_NNNNNNNN.JPEG",
+        )
+    })?;
+    if image.original_label() != ex.original_label {
+        return Err(Error::invalid(
+            dataset.dir(),
+            at(),
+            format!(
+                "original_label is {}, but image {} is labelled {} in ImageNet: the dataset's labels are shifted or wrong",
+                ex.original_label,
+                image.0,
+                image.original_label()
+            ),
+        ));
+    }
+    Ok(Record {
+        image,
+        original: ex.original_label,
+        correct: ex.correct_multi_labels,
+        wrong: ex.wrong_multi_labels,
+        unclear: ex.unclear_multi_labels,
+        problematic: ex.is_problematic,
+        imagenet_m: false,
+    })
+}
+
+/// Parses the parts of `dataset_info.json` a reader needs.
+fn parse_info(path: &Path, text: &str, dir: &Path) -> Result<Vec<SplitInfo>> {
+    let v: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
+    let bad = |at: &str, msg: String| Error::invalid(path, at.to_string(), msg);
+    let name = v["name"].as_str().unwrap_or("");
+    if name != DATASET_NAME {
+        return Err(bad(
+            "name",
+            format!("is {name:?}, expected {DATASET_NAME:?}"),
+        ));
+    }
+    let format = v["fileFormat"].as_str().unwrap_or("tfrecord");
+    if format != "tfrecord" {
+        return Err(bad(
+            "fileFormat",
+            format!("is {format:?}; only \"tfrecord\" datasets can be read"),
+        ));
+    }
+    let splits = v["splits"]
+        .as_array()
+        .ok_or_else(|| bad("splits", "missing or not a list".into()))?;
+    let mut out = Vec::new();
+    for (i, s) in splits.iter().enumerate() {
+        let at = |key: &str| format!("splits[{i}].{key}");
+        let sname = s["name"].as_str().unwrap_or("");
+        let split = Split::from_name(sname).ok_or_else(|| {
+            bad(
+                &at("name"),
+                format!("{sname:?} is not a split of this dataset (validation, imagenet_m)"),
+            )
+        })?;
+        let template = s["filepathTemplate"]
+            .as_str()
+            .unwrap_or("{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}");
+        if template != "{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}" {
+            return Err(bad(
+                &at("filepathTemplate"),
+                format!("{template:?} is not supported"),
+            ));
+        }
+        let lengths = s["shardLengths"].as_array().ok_or_else(|| {
+            bad(
+                &at("shardLengths"),
+                "missing: TFDS cannot read the split without it".into(),
+            )
+        })?;
+        let shard_lengths = lengths
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                int64(l).ok_or_else(|| {
+                    bad(
+                        &at(&format!("shardLengths[{k}]")),
+                        format!("{l} is not a count"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<u64>>>()?;
+        let num_bytes = match &s["numBytes"] {
+            Value::Null => 0,
+            b => int64(b).ok_or_else(|| bad(&at("numBytes"), format!("{b} is not a count")))?,
+        };
+        let k = shard_lengths.len();
+        let shards = (0..k)
+            .map(|j| dir.join(super::layout::shard_file_name(split.name(), j, k)))
+            .collect();
+        out.push(SplitInfo {
+            split,
+            shard_lengths,
+            num_bytes,
+            shards,
+        });
+    }
+    Ok(out)
+}
+
+/// A proto3-JSON int64: a decimal string, or a plain number.
+fn int64(v: &Value) -> Option<u64> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        v => v.as_u64(),
+    }
+}
+
+fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + e.column().saturating_sub(1);
+    Error::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        offset: offset as u64,
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,427 @@
+//! Writes the dataset in one pass over the tar, images in any order.
+//!
+//! The tar's headers give every image's size before any image is read, and the serialized
+//! length of an Example follows from its labels and image size alone. So [`DatasetWriter::create`]
+//! plans the whole layout up front — order, shard count, boundaries, every record's offset —
+//! and preallocates the shard files; [`DatasetWriter::write_image`] then writes each record
+//! straight to its final place, whatever order the tar holds the images in. Memory does not
+//! grow with the images' size.
+//!
+//! Everything is written under `imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` (a name
+//! TFDS readers skip) and renamed to `3.0.0/` by [`DatasetWriter::finish`]: the rename is the
+//! commit. A writer dropped without finishing removes its folder; a crash leaves only
+//! `incomplete.*`.
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use crate::classes::{ImageId, NUM_VAL_IMAGES};
+use crate::error::{Error, Result};
+use crate::example::{Example, Split};
+use crate::index::{Annotations, Record};
+use crate::tfds::example::{encode_with_image, encoded_len};
+use crate::tfds::layout::SplitLayout;
+use crate::tfds::metadata::{dataset_info_json, label_files, FEATURES_JSON};
+use crate::tfds::record;
+use crate::tfds::{DATASET_NAME, VERSION};
+
+/// What to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// The splits to write, in the order `dataset_info.json` lists them.
+    pub splits: Vec<Split>,
+    /// Annotated images the tar lacks, to build without (recorded in the metadata). Any
+    /// other annotated image without a size is an error.
+    pub missing: Vec<ImageId>,
+    /// Replace an existing `3.0.0/` folder instead of failing.
+    pub overwrite: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> WriteOptions {
+        WriteOptions {
+            splits: Split::ALL.to_vec(),
+            missing: Vec::new(),
+            overwrite: false,
+        }
+    }
+}
+
+/// One written split.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SplitSummary {
+    /// The split.
+    pub split: Split,
+    /// Examples per shard.
+    pub shard_lengths: Vec<u64>,
+    /// Σ serialized Example lengths.
+    pub num_bytes: u64,
+    /// The shard files, in order.
+    pub shards: Vec<PathBuf>,
+}
+
+impl SplitSummary {
+    /// Number of examples in the split.
+    pub fn num_examples(&self) -> u64 {
+        self.shard_lengths.iter().sum()
+    }
+}
+
+/// What [`DatasetWriter::finish`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// The published version folder, `DATA_DIR/imagenet2012_multilabel/3.0.0`.
+    pub dir: PathBuf,
+    /// The splits, in the order written.
+    pub splits: Vec<SplitSummary>,
+    /// Bytes of all shard files together.
+    pub shard_bytes: u64,
+}
+
+const NOT_PLANNED: u32 = u32::MAX;
+
+/// A dataset being written; see the module documentation.
+pub struct DatasetWriter {
+    dataset_dir: PathBuf,
+    temp_dir: PathBuf,
+    layouts: Vec<SplitLayout>,
+    /// `files[s][k]`: shard `k` of split `s`.
+    files: Vec<Vec<File>>,
+    /// `slots[s][n]`: position of image `n` in `layouts[s].examples`, or `NOT_PLANNED`.
+    slots: Vec<Vec<u32>>,
+    image_len: Vec<Option<u64>>,
+    written: Vec<bool>,
+    remaining: usize,
+    annotations: Annotations,
+    missing: Vec<ImageId>,
+    overwrite: bool,
+    finished: bool,
+    buf: Vec<u8>,
+    framed: Vec<u8>,
+}
+
+/// The Example of `record` without its image bytes.
+pub(crate) fn example_of(record: &Record) -> Example {
+    Example {
+        image: Vec::new(),
+        file_name: record.image.file_name(),
+        original_label: record.original,
+        correct_multi_labels: record.correct.clone(),
+        wrong_multi_labels: record.wrong.clone(),
+        unclear_multi_labels: record.unclear.clone(),
+        is_problematic: record.problematic,
+    }
+}
+
+impl DatasetWriter {
+    /// Plans the splits from the annotations and `image_len[n]` (`Some(size)` for every image
+    /// `n` in the tar; index 0 unused) and creates
+    /// `DATA_DIR/imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` with every shard file
+    /// preallocated. Fails if an annotated image has no size and is not in
+    /// `options.missing`, if a split would be empty, or if `3.0.0/` exists (unless
+    /// `options.overwrite`).
+    pub fn create(
+        data_dir: &Path,
+        annotations: &Annotations,
+        image_len: &[Option<u64>],
+        options: &WriteOptions,
+    ) -> Result<DatasetWriter> {
+        let len_of = |image: ImageId| image_len.get(image.0 as usize).copied().flatten();
+        let mut splits = options.splits.clone();
+        splits.dedup();
+        if splits.is_empty() || splits.len() != options.splits.len() {
+            return Err(Error::Mismatch(format!(
+                "the splits to write must be distinct and at least one, got {:?}",
+                options.splits
+            )));
+        }
+        let missing: HashSet<ImageId> = options.missing.iter().copied().collect();
+        let absent: Vec<ImageId> = annotations
+            .records()
+            .iter()
+            .map(|r| r.image)
+            .filter(|&i| len_of(i).is_none() && !missing.contains(&i))
+            .collect();
+        if let Some(first) = absent.first() {
+            return Err(Error::Mismatch(format!(
+                "{first} is annotated but the tar has no such image ({} annotated image(s) \
+                 missing in all); build without them only if that is intended",
+                absent.len()
+            )));
+        }
+
+        let mut layouts = Vec::new();
+        let mut slots = Vec::new();
+        for &split in &splits {
+            let images: Vec<ImageId> = match split {
+                Split::Validation => annotations.records().iter().map(|r| r.image).collect(),
+                Split::ImagenetM => annotations.imagenet_m().to_vec(),
+            };
+            let items: Vec<(ImageId, u64)> = images
+                .into_iter()
+                .filter_map(|image| {
+                    let record = annotations.get(image)?;
+                    let len = len_of(image)?;
+                    Some((image, encoded_len(&example_of(record), len)))
+                })
+                .collect();
+            if items.is_empty() {
+                return Err(Error::Mismatch(format!(
+                    "split {} would be empty: none of its images is in the tar",
+                    split.name()
+                )));
+            }
+            let layout = SplitLayout::plan(split, &items);
+            let mut slot = vec![NOT_PLANNED; NUM_VAL_IMAGES as usize + 1];
+            for (i, p) in layout.examples.iter().enumerate() {
+                slot[p.image.0 as usize] = i as u32;
+            }
+            layouts.push(layout);
+            slots.push(slot);
+        }
+
+        let dataset_dir = data_dir.join(DATASET_NAME);
+        let final_dir = dataset_dir.join(VERSION);
+        if final_dir.exists() && !options.overwrite {
+            return Err(Error::Mismatch(format!(
+                "{} already exists; remove it or ask to overwrite it",
+                final_dir.display()
+            )));
+        }
+        fs::create_dir_all(&dataset_dir).map_err(|e| Error::io(&dataset_dir, e))?;
+        let temp_dir = dataset_dir.join(format!("incomplete.{}_{VERSION}", random_suffix()));
+        fs::create_dir(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
+
+        let mut writer = DatasetWriter {
+            dataset_dir,
+            temp_dir,
+            layouts: Vec::new(),
+            files: Vec::new(),
+            slots,
+            image_len: image_len.to_vec(),
+            written: vec![false; NUM_VAL_IMAGES as usize + 1],
+            remaining: 0,
+            annotations: annotations.clone(),
+            missing: options.missing.clone(),
+            overwrite: options.overwrite,
+            finished: false,
+            buf: Vec::new(),
+            framed: Vec::new(),
+        };
+        // From here on a failure drops `writer`, which removes the folder.
+        for layout in &layouts {
+            let mut files = Vec::new();
+            for (k, &size) in layout.shard_sizes.iter().enumerate() {
+                let path = writer.temp_dir.join(layout.shard_file_name(k));
+                let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+                file.set_len(size).map_err(|e| Error::io(&path, e))?;
+                files.push(file);
+            }
+            writer.files.push(files);
+        }
+        let wanted: HashSet<ImageId> = layouts
+            .iter()
+            .flat_map(|l| l.examples.iter().map(|p| p.image))
+            .collect();
+        writer.remaining = wanted.len();
+        writer.layouts = layouts;
+        Ok(writer)
+    }
+
+    /// The folder being written (`incomplete.XXXXXX_3.0.0`).
+    pub fn temp_dir(&self) -> &Path {
+        &self.temp_dir
+    }
+
+    /// Whether `image` belongs to a split being written (and so must be given once).
+    pub fn wants(&self, image: ImageId) -> bool {
+        self.slots
+            .iter()
+            .any(|s| s.get(image.0 as usize).is_some_and(|&i| i != NOT_PLANNED))
+    }
+
+    /// Number of wanted images not written yet.
+    pub fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    /// Writes `image`'s record into every split that holds it. Images may come in any
+    /// order, each exactly once, with the size announced to [`DatasetWriter::create`].
+    pub fn write_image(&mut self, image: ImageId, jpeg: &[u8]) -> Result<()> {
+        if !self.wants(image) {
+            return Err(Error::Mismatch(format!(
+                "{image} is not in any split being written"
+            )));
+        }
+        let n = image.0 as usize;
+        if self.written[n] {
+            return Err(Error::Mismatch(format!(
+                "{image} was given twice (does the tar hold it twice?)"
+            )));
+        }
+        let announced = self.image_len.get(n).copied().flatten();
+        if announced != Some(jpeg.len() as u64) {
+            return Err(Error::Mismatch(format!(
+                "{image}: {} bytes given, but its size was announced as {}",
+                jpeg.len(),
+                announced.map_or("nothing".to_string(), |l| l.to_string())
+            )));
+        }
+        let record = self
+            .annotations
+            .get(image)
+            .ok_or_else(|| Error::Mismatch(format!("{image} is not annotated")))?;
+        encode_with_image(&example_of(record), jpeg, &mut self.buf);
+        self.framed.clear();
+        record::append_framed(&mut self.framed, &self.buf);
+        for (s, layout) in self.layouts.iter().enumerate() {
+            let i = self.slots[s][n];
+            if i == NOT_PLANNED {
+                continue;
+            }
+            let placed = layout.examples[i as usize];
+            // The plan and the encoder must agree to the byte, or records would overlap.
+            if placed.len != self.buf.len() as u64 {
+                return Err(Error::Mismatch(format!(
+                    "internal: {image} encodes to {} bytes, {} were planned",
+                    self.buf.len(),
+                    placed.len
+                )));
+            }
+            let path = self
+                .temp_dir
+                .join(layout.shard_file_name(placed.shard as usize));
+            write_at(
+                &self.files[s][placed.shard as usize],
+                placed.offset,
+                &self.framed,
+            )
+            .map_err(|e| Error::io(&path, e))?;
+        }
+        self.written[n] = true;
+        self.remaining -= 1;
+        Ok(())
+    }
+
+    /// Checks every wanted image was written, writes the metadata and publishes the folder
+    /// as `3.0.0/` (replacing an existing one only if asked to).
+    pub fn finish(mut self) -> Result<WriteSummary> {
+        if self.remaining > 0 {
+            let first = self
+                .layouts
+                .iter()
+                .flat_map(|l| l.examples.iter())
+                .find(|p| !self.written[p.image.0 as usize])
+                .map(|p| p.image.to_string())
+                .unwrap_or_default();
+            return Err(Error::Mismatch(format!(
+                "{} image(s) of the plan were never written (first: {first})",
+                self.remaining
+            )));
+        }
+        for (s, files) in self.files.iter().enumerate() {
+            for (k, f) in files.iter().enumerate() {
+                f.sync_all().map_err(|e| {
+                    Error::io(self.temp_dir.join(self.layouts[s].shard_file_name(k)), e)
+                })?;
+            }
+        }
+        let put = |name: &str, text: &str| -> Result<()> {
+            let path = self.temp_dir.join(name);
+            fs::write(&path, text).map_err(|e| Error::io(&path, e))
+        };
+        let info = dataset_info_json(
+            &self.layouts,
+            self.annotations.source().size,
+            self.missing.len(),
+        );
+        put("dataset_info.json", &info)?;
+        put("features.json", FEATURES_JSON)?;
+        for (name, text) in label_files() {
+            put(&name, text)?;
+        }
+        if !self.missing.is_empty() {
+            let mut list: Vec<ImageId> = self.missing.clone();
+            list.sort_unstable();
+            let text: String = list.iter().map(|i| format!("{i}\n")).collect();
+            put("missing_images.txt", &text)?;
+        }
+
+        let final_dir = self.dataset_dir.join(VERSION);
+        if final_dir.exists() {
+            if !self.overwrite {
+                return Err(Error::Mismatch(format!(
+                    "{} already exists; remove it or ask to overwrite it",
+                    final_dir.display()
+                )));
+            }
+            // Move the old version aside under a name readers skip, then swap.
+            let old = self
+                .dataset_dir
+                .join(format!("incomplete.{}_old_{VERSION}", random_suffix()));
+            fs::rename(&final_dir, &old).map_err(|e| Error::io(&final_dir, e))?;
+            fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
+            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+        } else {
+            fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
+        }
+        self.finished = true;
+        let splits = self
+            .layouts
+            .iter()
+            .map(|l| SplitSummary {
+                split: l.split,
+                shard_lengths: l.shard_lengths.clone(),
+                num_bytes: l.num_bytes,
+                shards: (0..l.shard_lengths.len())
+                    .map(|k| final_dir.join(l.shard_file_name(k)))
+                    .collect(),
+            })
+            .collect();
+        Ok(WriteSummary {
+            shard_bytes: self.layouts.iter().flat_map(|l| &l.shard_sizes).sum(),
+            dir: final_dir,
+            splits,
+        })
+    }
+}
+
+impl Drop for DatasetWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.temp_dir);
+        }
+    }
+}
+
+/// Six characters from [A-Z0-9], as TFDS names its incomplete folders; unique enough per
+/// process and moment (the folder is created with `create_dir`, which fails on a clash).
+fn random_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = crate::fixture::Rng::new(nanos ^ ((std::process::id() as u64) << 32));
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..6)
+        .map(|_| CHARS[rng.below(CHARS.len() as u64) as usize] as char)
+        .collect()
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, offset: u64, bytes: &[u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, mut offset: u64, mut bytes: &[u8]) -> std::io::Result<()> {
+    while !bytes.is_empty() {
+        let n = std::os::windows::fs::FileExt::seek_write(file, bytes, offset)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}

@@ -1,0 +1,443 @@
+//! The TFDS writer and reader together: write → read back → every feature equals the input;
+//! corrupt shards fail with the shard and byte offset named.
+
+use std::fs;
+use std::path::Path;
+
+use imagenet_multilabel::fixture::Rng;
+use imagenet_multilabel::tfds::{layout, read_annotations, Dataset, DatasetWriter, WriteOptions};
+use imagenet_multilabel::{Annotations, ClassId, Example, ImageId, Record, Source, Split, Version};
+
+/// `n` annotated images (every 7th image number), 5 of them ImageNet-M, with label lists
+/// that are sometimes empty and sometimes hold duplicates.
+fn annotations(n: u32, seed: u64) -> Annotations {
+    let mut rng = Rng::new(seed);
+    let records: Vec<Record> = (1..=n)
+        .map(|i| {
+            let image = ImageId(i * 7);
+            let mut list = |max: u64| -> Vec<ClassId> {
+                (0..rng.below(max + 1))
+                    .map(|_| ClassId(rng.below(1000) as u16))
+                    .collect()
+            };
+            let mut correct = list(3);
+            if correct.len() == 2 {
+                correct.push(correct[0]); // duplicates are kept, as in the file
+            }
+            Record {
+                image,
+                original: image.original_label(),
+                correct,
+                wrong: list(2),
+                unclear: list(1),
+                problematic: rng.chance(0.2),
+                imagenet_m: false,
+            }
+        })
+        .collect();
+    let imagenet_m = vec![
+        ImageId(35),
+        ImageId(7),
+        ImageId(70),
+        ImageId(21),
+        ImageId(49),
+    ];
+    let source = Source {
+        path: "synthetic.json".into(),
+        size: 12_345,
+        sha256: String::new(),
+        version: Version::Unrecognised,
+    };
+    Annotations::new(records, imagenet_m, source).unwrap()
+}
+
+/// Fake JPEG bytes of a length that depends on the image (TFDS passes bytes through).
+fn jpeg(image: ImageId) -> Vec<u8> {
+    let mut rng = Rng::new(image.0 as u64);
+    let len = 50 + rng.below(400) as usize;
+    let mut b: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
+    b[..2].copy_from_slice(&[0xff, 0xd8]);
+    b
+}
+
+fn sizes(ann: &Annotations) -> Vec<Option<u64>> {
+    let mut s = vec![None; 50_001];
+    for r in ann.records() {
+        s[r.image.0 as usize] = Some(jpeg(r.image).len() as u64);
+    }
+    s
+}
+
+/// Writes the dataset feeding images in a shuffled order.
+fn write(
+    data_dir: &Path,
+    ann: &Annotations,
+    options: &WriteOptions,
+    seed: u64,
+) -> imagenet_multilabel::tfds::WriteSummary {
+    let mut w = DatasetWriter::create(data_dir, ann, &sizes(ann), options).unwrap();
+    let mut images: Vec<ImageId> = ann
+        .records()
+        .iter()
+        .map(|r| r.image)
+        .filter(|&i| w.wants(i))
+        .collect();
+    Rng::new(seed).shuffle(&mut images);
+    for i in images {
+        w.write_image(i, &jpeg(i)).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+fn expected(ann: &Annotations, image: ImageId) -> Example {
+    let r = ann.get(image).unwrap();
+    Example {
+        image: jpeg(image),
+        file_name: image.file_name(),
+        original_label: r.original,
+        correct_multi_labels: r.correct.clone(),
+        wrong_multi_labels: r.wrong.clone(),
+        unclear_multi_labels: r.unclear.clone(),
+        is_problematic: r.problematic,
+    }
+}
+
+#[test]
+fn written_then_read_back_equals_the_input_in_tfds_order() {
+    let ann = annotations(300, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let summary = write(dir.path(), &ann, &WriteOptions::default(), 2);
+    let version_dir = dir.path().join("imagenet2012_multilabel/3.0.0");
+    assert_eq!(summary.dir, version_dir);
+    assert_eq!(summary.splits[0].num_examples(), 300);
+    assert_eq!(summary.splits[1].num_examples(), 5);
+
+    // Nothing but the published folder remains.
+    let names: Vec<String> = fs::read_dir(dir.path().join("imagenet2012_multilabel"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["3.0.0"]);
+
+    for path in [dir.path(), version_dir.as_path()] {
+        let ds = Dataset::open(path).unwrap();
+        assert_eq!(ds.splits().len(), 2);
+        for split in Split::ALL {
+            let got: Vec<Example> = ds.iter(split).collect::<Result<_, _>>().unwrap();
+            let info = ds.split(split).unwrap();
+            assert_eq!(got.len() as u64, info.num_examples());
+            // Stored order is ascending MD5 of split name + file name.
+            let keys: Vec<u128> = got
+                .iter()
+                .map(|e| layout::order_key(split, &e.file_name))
+                .collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]));
+            let mut bytes = 0;
+            for ex in &got {
+                assert_eq!(ex, &expected(&ann, ex.image_id().unwrap()));
+                bytes += imagenet_multilabel::tfds::example::encode(ex).len() as u64;
+            }
+            assert_eq!(info.num_bytes, bytes);
+        }
+    }
+    let m: Vec<ImageId> = Dataset::open(dir.path())
+        .unwrap()
+        .iter(Split::ImagenetM)
+        .map(|e| e.unwrap().image_id().unwrap())
+        .collect();
+    let mut sorted_m = m.clone();
+    sorted_m.sort();
+    assert_eq!(
+        sorted_m,
+        [
+            ImageId(7),
+            ImageId(21),
+            ImageId(35),
+            ImageId(49),
+            ImageId(70)
+        ]
+    );
+
+    // The index read back holds the same records.
+    let back = read_annotations(dir.path()).unwrap();
+    assert_eq!(
+        back.records(),
+        ann.records()
+            .iter()
+            .map(|r| Record {
+                imagenet_m: back.get(r.image).unwrap().imagenet_m,
+                ..r.clone()
+            })
+            .collect::<Vec<_>>()
+            .as_slice()
+    );
+    assert_eq!(back.imagenet_m(), m.as_slice());
+    assert!(back.get(ImageId(21)).unwrap().imagenet_m);
+}
+
+#[test]
+fn output_is_byte_reproducible_whatever_the_image_order() {
+    let ann = annotations(120, 3);
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write(a.path(), &ann, &WriteOptions::default(), 10);
+    write(b.path(), &ann, &WriteOptions::default(), 11);
+    let va = a.path().join("imagenet2012_multilabel/3.0.0");
+    let vb = b.path().join("imagenet2012_multilabel/3.0.0");
+    let mut files: Vec<_> = fs::read_dir(&va)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2 + 2 + 4, "{files:?}");
+    for f in files {
+        assert_eq!(
+            fs::read(va.join(&f)).unwrap(),
+            fs::read(vb.join(&f)).unwrap(),
+            "{f:?}"
+        );
+    }
+}
+
+#[test]
+fn metadata_files_are_what_tfds_needs() {
+    let ann = annotations(40, 4);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 1);
+    let v = dir.path().join("imagenet2012_multilabel/3.0.0");
+    let info: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(v.join("dataset_info.json")).unwrap()).unwrap();
+    assert_eq!(info["splits"][0]["name"], "validation");
+    assert_eq!(info["splits"][0]["shardLengths"], serde_json::json!(["40"]));
+    assert_eq!(info["splits"][1]["shardLengths"], serde_json::json!(["5"]));
+    assert_eq!(info["downloadSize"], "12345");
+    assert_eq!(info["fileFormat"], "tfrecord");
+    assert_eq!(
+        fs::read_to_string(v.join("features.json")).unwrap(),
+        imagenet_multilabel::tfds::metadata::FEATURES_JSON
+    );
+    for f in [
+        "original_label",
+        "correct_multi_labels",
+        "wrong_multi_labels",
+        "unclear_multi_labels",
+    ] {
+        assert_eq!(
+            fs::read_to_string(v.join(format!("{f}.labels.txt"))).unwrap(),
+            imagenet_multilabel::classes::labels_txt()
+        );
+    }
+}
+
+fn shard_of(dir: &Path, split: &str) -> std::path::PathBuf {
+    dir.join(format!(
+        "imagenet2012_multilabel/3.0.0/imagenet2012_multilabel-{split}.tfrecord-00000-of-00001"
+    ))
+}
+
+fn first_error(dir: &Path, split: Split) -> String {
+    Dataset::open(dir)
+        .unwrap()
+        .iter(split)
+        .find_map(|e| e.err())
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn corrupt_shards_are_reported_with_file_and_offset() {
+    let ann = annotations(30, 5);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 1);
+    let shard = shard_of(dir.path(), "imagenet_m");
+    let good = fs::read(&shard).unwrap();
+    let first_len = u64::from_le_bytes(good[..8].try_into().unwrap());
+    let second = first_len + 16;
+
+    // A flipped image byte in the second record.
+    let mut bad = good.clone();
+    bad[second as usize + 40] ^= 0x55;
+    fs::write(&shard, &bad).unwrap();
+    let e = first_error(dir.path(), Split::ImagenetM);
+    assert!(
+        e.contains("imagenet_m.tfrecord-00000-of-00001")
+            && e.contains(&format!("record at byte {second}"))
+            && e.contains("bad data CRC"),
+        "{e}"
+    );
+
+    // Cut short inside the last record.
+    fs::write(&shard, &good[..good.len() - 10]).unwrap();
+    let e = first_error(dir.path(), Split::ImagenetM);
+    assert!(e.contains("truncated record"), "{e}");
+
+    // One record fewer than dataset_info.json says.
+    fs::write(&shard, &good[..second as usize]).unwrap();
+    let e = first_error(dir.path(), Split::ImagenetM);
+    assert!(
+        e.contains(&format!("end of file at byte {second}"))
+            && e.contains("the shard holds 1 examples, dataset_info.json says 5"),
+        "{e}"
+    );
+
+    // A valid frame around an Example with a label out of range.
+    let mut ex = expected(&ann, ImageId(7));
+    ex.correct_multi_labels = vec![ClassId(1000)];
+    let mut framed = Vec::new();
+    imagenet_multilabel::tfds::record::append_framed(
+        &mut framed,
+        &imagenet_multilabel::tfds::example::encode(&ex),
+    );
+    fs::write(&shard, &framed).unwrap();
+    let e = first_error(dir.path(), Split::ImagenetM);
+    assert!(
+        e.contains("record at byte 0")
+            && e.contains("feature 'correct_multi_labels' holds label 1000, expected 0..=999"),
+        "{e}"
+    );
+
+    // A shard listed but absent.
+    fs::remove_file(&shard).unwrap();
+    let e = Dataset::open(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("imagenet_m.tfrecord-00000-of-00001") && e.contains("missing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_images_fail_unless_listed_and_are_recorded() {
+    let ann = annotations(20, 6);
+    let mut lens = sizes(&ann);
+    lens[14] = None;
+    let dir = tempfile::tempdir().unwrap();
+    let e = DatasetWriter::create(dir.path(), &ann, &lens, &WriteOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains(
+            "ILSVRC2012_val_00000014.JPEG is annotated but the tar has no such image (1 annotated"
+        ),
+        "{e}"
+    );
+    assert!(!dir.path().join("imagenet2012_multilabel").exists());
+
+    let options = WriteOptions {
+        missing: vec![ImageId(14)],
+        ..WriteOptions::default()
+    };
+    let mut w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
+    assert!(!w.wants(ImageId(14)) && w.wants(ImageId(21)) && !w.wants(ImageId(1)));
+    let e = w
+        .write_image(ImageId(21), b"short")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("5 bytes given, but its size was announced as"),
+        "{e}"
+    );
+    for r in ann.records() {
+        if w.wants(r.image) {
+            w.write_image(r.image, &jpeg(r.image)).unwrap();
+        }
+    }
+    let e = w
+        .write_image(ImageId(21), &jpeg(ImageId(21)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("given twice"), "{e}");
+    let s = w.finish().unwrap();
+    assert_eq!(s.splits[0].num_examples(), 19);
+    assert_eq!(
+        fs::read_to_string(s.dir.join("missing_images.txt")).unwrap(),
+        "ILSVRC2012_val_00000014.JPEG\n"
+    );
+    let info = fs::read_to_string(s.dir.join("dataset_info.json")).unwrap();
+    assert!(info.contains("1 annotated image(s) missing from the tar"));
+}
+
+#[test]
+fn an_unfinished_write_leaves_nothing_and_publishing_never_clobbers() {
+    let ann = annotations(10, 7);
+    let dir = tempfile::tempdir().unwrap();
+    let mut w =
+        DatasetWriter::create(dir.path(), &ann, &sizes(&ann), &WriteOptions::default()).unwrap();
+    let temp = w.temp_dir().to_path_buf();
+    assert!(temp
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("incomplete."));
+    w.write_image(ImageId(7), &jpeg(ImageId(7))).unwrap();
+    // Readers do not see it.
+    assert!(Dataset::open(dir.path()).is_err());
+    drop(w);
+    assert!(!temp.exists());
+
+    let w =
+        DatasetWriter::create(dir.path(), &ann, &sizes(&ann), &WriteOptions::default()).unwrap();
+    let e = w.finish().unwrap_err().to_string();
+    assert!(
+        e.contains("10 image(s) of the plan were never written"),
+        "{e}"
+    );
+
+    write(dir.path(), &ann, &WriteOptions::default(), 1);
+    let e = DatasetWriter::create(dir.path(), &ann, &sizes(&ann), &WriteOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("already exists"), "{e}");
+    let other = annotations(12, 8);
+    let s = write(
+        dir.path(),
+        &other,
+        &WriteOptions {
+            overwrite: true,
+            ..WriteOptions::default()
+        },
+        1,
+    );
+    assert_eq!(s.splits[0].num_examples(), 12);
+    assert_eq!(read_annotations(dir.path()).unwrap().len(), 12);
+    assert_eq!(
+        fs::read_dir(dir.path().join("imagenet2012_multilabel"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn one_split_only_and_an_empty_split_is_an_error() {
+    let ann = annotations(10, 9);
+    let dir = tempfile::tempdir().unwrap();
+    let options = WriteOptions {
+        splits: vec![Split::ImagenetM],
+        ..WriteOptions::default()
+    };
+    let s = write(dir.path(), &ann, &options, 1);
+    assert_eq!(s.splits.len(), 1);
+    let ds = Dataset::open(dir.path()).unwrap();
+    assert_eq!(ds.iter(Split::ImagenetM).count(), 5);
+    let e = ds
+        .iter(Split::Validation)
+        .next()
+        .unwrap()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has no split validation"), "{e}");
+
+    let mut lens = vec![None; 50_001];
+    lens[14] = Some(3);
+    let options = WriteOptions {
+        missing: ann.records().iter().map(|r| r.image).collect(),
+        ..WriteOptions::default()
+    };
+    let e = DatasetWriter::create(dir.path(), &ann, &lens, &options)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("split imagenet_m would be empty"), "{e}");
+}
