@@ -699,4 +699,32 @@ mod tests {
         );
         assert_eq!(LoadOptions::no_cache().cache_dir, None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const VALID: &str = r#"{"x": [1, {"y": "\u00e9"}], "initial_annots": {"ILSVRC2012_val_00000001.JPEG": {"correct": ["n01440764"], "wrong": ["n01443537", "n01440764"]}, "v2/a.jpeg": {}, "ILSVRC2012_val_00000002.JPEG": {"unclear": []}}, "problematic_images": {"ILSVRC2012_val_00000002.JPEG": {"reason": "r"}}, "imagenet_m": ["ILSVRC2012_val_00000001.JPEG"]}"#;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any corruption of a valid file — a changed byte, a cut — gives a result or an
+            /// error, never a panic; an unchanged prefix of the valid file never loads.
+            #[test]
+            fn corrupted_files_never_panic(at in 0..VALID.len(), byte in any::<u8>(), cut in 0..VALID.len()) {
+                let mut bytes = VALID.as_bytes().to_vec();
+                bytes[at] = byte;
+                let _ = parse(&bytes, Path::new("h.json"));
+                prop_assert!(parse(&VALID.as_bytes()[..cut], Path::new("h.json")).is_err());
+            }
+        }
+
+        #[test]
+        fn the_valid_sample_is_valid() {
+            let (records, m) = parse(VALID.as_bytes(), Path::new("h.json")).unwrap();
+            assert_eq!(records.len(), 2);
+            assert_eq!(m, [ImageId(1)]);
+        }
+    }
 }
