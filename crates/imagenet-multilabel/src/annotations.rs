@@ -133,7 +133,12 @@ const CHUNK: usize = json::PROGRESS_STEP;
 /// sha256 and size.
 fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        let error = std::io::Error::other("not a regular file: expected the annotations JSON file");
+        return Err(Error::io(path, error));
+    }
+    let size = meta.len();
     // SAFETY: the map is read-only and private to this call. If another process truncates
     // or rewrites the file while we read it, reads may see torn data or fault (SIGBUS); this
     // is the same trade ripgrep documents, and the annotations file is not expected to change
@@ -612,6 +617,13 @@ mod tests {
                 "h.json: imagenet_m[0]: ILSVRC2012_val_00000009.JPEG is not in initial_annots"
             ),
             "{message}"
+        );
+        let err = load(dir.path(), &LoadOptions::no_cache())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("not a regular file: expected the annotations JSON file"),
+            "{err}"
         );
         let missing = dir.path().join("absent.json");
         let err = load(&missing, &LoadOptions::no_cache()).unwrap_err();
