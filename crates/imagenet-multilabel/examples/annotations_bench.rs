@@ -4,6 +4,7 @@
 //! ```text
 //! annotations_bench gen PATH [FILLER_BYTES]     write the fixture (default: real size)
 //! annotations_bench load PATH [CACHE_DIR]       load once; print `seconds peak_rss_mb from_cache`
+//! annotations_bench parse PATH [N]              parse the bytes in memory N times (for perf)
 //! ```
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,9 +36,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             assert!(!annotations.is_empty());
             println!("{seconds:.4} {:.1} {}", peak_rss_mb(), report.from_cache);
         }
+        ["parse", path, ..] => {
+            let n: usize = args.get(2).map_or(Ok(3), |n| n.parse())?;
+            let bytes = std::fs::read(path)?;
+            for _ in 0..n {
+                let start = Instant::now();
+                let (records, _) = imagenet_multilabel::annotations::parse(&bytes, Path::new(path))?;
+                println!("{:.4} {}", start.elapsed().as_secs_f64(), records.len());
+            }
+        }
         _ => {
             return Err(
-                "usage: annotations_bench gen PATH [FILLER_BYTES] | load PATH [CACHE_DIR]".into(),
+                "usage: annotations_bench gen PATH [FILLER_BYTES] | load PATH [CACHE_DIR] | parse PATH [N]".into(),
             )
         }
     }

@@ -13,10 +13,10 @@
 //!   so a file without it loads with an empty ImageNet-M.
 //!
 //! The rest (per-labeller annotations, review logs: most of the bytes) is skipped by a
-//! validating scanner ([`json`]) without being materialised. The file is memory-mapped and
-//! hashed (sha256, for the version check) on a second thread while it is parsed; pages both
-//! have passed are handed back to the kernel, so resident memory stays a few MB whatever
-//! the file's size.
+//! validating scanner (the `json` submodule) without being materialised. The file is
+//! memory-mapped and hashed (sha256, for the version check) on a second thread while it is
+//! parsed; pages both threads have passed are handed back to the kernel, so resident memory
+//! is bounded by how far one thread runs ahead of the other, not by the file's size.
 //!
 //! A second load of an unchanged file comes from a compact binary cache ([`crate::cache`]).
 
