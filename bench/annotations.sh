@@ -7,6 +7,9 @@
 #
 #   bench/annotations.sh            (RUNS=5, files under /tmp/imagenet-multilabel-bench)
 #   RUNS=9 BENCH_DIR=/some/dir bench/annotations.sh
+#
+# Needs cargo, python3 (stdlib only), GNU /usr/bin/time and bc. Python's json.load takes
+# ~1.7 GB of memory and tens of seconds per run on a busy 2-core machine.
 set -euo pipefail
 runs=${RUNS:-5}
 dir=${BENCH_DIR:-/tmp/imagenet-multilabel-bench}
