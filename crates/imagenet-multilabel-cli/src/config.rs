@@ -78,7 +78,9 @@ pub fn load_annotations(given: Option<PathBuf>, no_cache: bool) -> Result<Annota
     let (annotations, report) = annotations::load_with_report(&path, &options)
         .with_context(|| format!("loading the annotations {}", path.display()))?;
     if let Some(problem) = &report.cache_error {
-        warn(&format!("the parse cache was not written ({problem}); the next load will parse again"));
+        warn(&format!(
+            "the parse cache was not written ({problem}); the next load will parse again"
+        ));
     }
     if annotations.source().version == imagenet_multilabel::Version::Unrecognised {
         warn(&format!(

@@ -109,7 +109,10 @@ impl MinMedianMax {
         counts.sort_unstable();
         MinMedianMax {
             min: counts.first().copied().unwrap_or(0),
-            median: counts.get(counts.len().saturating_sub(1) / 2).copied().unwrap_or(0),
+            median: counts
+                .get(counts.len().saturating_sub(1) / 2)
+                .copied()
+                .unwrap_or(0),
             max: counts.last().copied().unwrap_or(0),
         }
     }

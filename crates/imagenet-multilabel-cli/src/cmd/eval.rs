@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use imagenet_multilabel::metrics::{self, EvalOptions, Estimate, Report};
+use imagenet_multilabel::metrics::{self, Estimate, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, Format, LoadOptions};
 use imagenet_multilabel::{tfds, Annotations};
 use serde_json::json;
@@ -161,11 +161,13 @@ fn write_table(out: &mut impl Write, annotations: &Annotations, reports: &[Repor
         "orig top-1 %",
         "unreviewed",
     ];
+    let names = model_names(reports);
     let rows: Vec<[String; 9]> = reports
         .iter()
-        .map(|r| {
+        .zip(&names)
+        .map(|(r, name)| {
             [
-                model_name(&r.predictions),
+                name.clone(),
                 pct(&r.multilabel_accuracy),
                 ci(&r.multilabel_accuracy),
                 pct(&r.multilabel_accuracy_strict),
@@ -211,12 +213,23 @@ fn write_table(out: &mut impl Write, annotations: &Annotations, reports: &[Repor
          strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
          unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look)."
     )?;
-    for r in reports {
+    for (r, name) in reports.iter().zip(&names) {
+        let c = &r.coverage;
+        if c.missing > 0 || c.imagenet_m_missing > 0 {
+            writeln!(
+                out,
+                "{name}: PARTIAL coverage (--allow-missing): {} of {} graded images have a prediction ({:.2}%), \
+                 {} ImageNet-M images have none; figures are over the covered images only",
+                c.predicted,
+                c.predicted + c.missing,
+                100.0 * c.fraction,
+                c.imagenet_m_missing
+            )?;
+        }
         if let Some(all) = &r.top1_original_all {
             writeln!(
                 out,
-                "{}: top-1 on all 50,000 validation images {}% {}",
-                model_name(&r.predictions),
+                "{name}: top-1 on all 50,000 validation images {}% {}",
                 pct(all),
                 ci(all)
             )?;
@@ -225,6 +238,25 @@ fn write_table(out: &mut impl Write, annotations: &Annotations, reports: &[Repor
     Ok(())
 }
 
-fn model_name(path: &str) -> String {
-    path.to_string()
+/// The models' file names, or their paths as given where two file names are the same.
+fn model_names(reports: &[Report]) -> Vec<String> {
+    let file_names: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            Path::new(&r.predictions).file_name().map_or_else(
+                || r.predictions.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let unique = file_names
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        == file_names.len();
+    if unique {
+        file_names
+    } else {
+        reports.iter().map(|r| r.predictions.clone()).collect()
+    }
 }

@@ -46,7 +46,11 @@ pub fn run(args: Args) -> Result<()> {
     writeln!(out, "sha256       {}", source.sha256)?;
     writeln!(out, "size         {} bytes", source.size)?;
     writeln!(out)?;
-    writeln!(out, "annotated    {:>6} validation images", summary.annotated)?;
+    writeln!(
+        out,
+        "annotated    {:>6} validation images",
+        summary.annotated
+    )?;
     writeln!(
         out,
         "problematic  {:>6} (excluded from grading)",

@@ -120,18 +120,19 @@ impl<'a> Array<'a> {
             Some(v) => (v[0], v[1]),
             None => return Err(truncated_header(bytes.len())),
         };
-        let (len_size, utf8) =
-            match major {
-                1 => (2, false),
-                2 => (4, false),
-                3 => (4, true),
-                _ => return Err(parse_error(
+        let (len_size, utf8) = match major {
+            1 => (2, false),
+            2 => (4, false),
+            3 => (4, true),
+            _ => {
+                return Err(parse_error(
                     "byte 6",
                     format!(
                         "unsupported .npy format version {major}.{minor}: expected 1.0, 2.0 or 3.0"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let len_bytes = bytes
             .get(8..8 + len_size)
             .ok_or_else(|| truncated_header(bytes.len()))?;
