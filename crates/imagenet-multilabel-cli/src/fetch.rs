@@ -632,9 +632,10 @@ fn refused(url: &str, status: u16) -> String {
 
 fn not_the_file(url: &str, size: u64, expected: &Expected) -> anyhow::Error {
     anyhow!(
-        "{url} offers a file of {size} bytes, but the expected file has {} bytes: it is not \
-         the expected file. Check --url, or import a verified copy with --from FILE",
-        expected.size
+        "{url} offers a file of {size} bytes, but the expected file has {} bytes{}: it is \
+         not the expected file. Check --url, or import a verified copy with --from FILE",
+        expected.size,
+        known_other(size, expected.size)
     )
 }
 
@@ -649,7 +650,24 @@ fn mismatch(from: &Path, how: &str) -> anyhow::Error {
 }
 
 fn size_differs(actual: u64, expected: u64) -> String {
-    format!("it has {actual} bytes, expected {expected}")
+    format!(
+        "it has {actual} bytes, expected {expected}{}",
+        known_other(actual, expected)
+    )
+}
+
+/// Size of the older `human_accuracy_fixed.json` (before the v3.0.0 corrections), which is
+/// still downloadable and easy to mistake for the current file.
+const FIXED_JSON_SIZE: u64 = 248_221_493;
+
+/// Names the file a wrong size belongs to, when it is a known one.
+fn known_other(actual: u64, expected: u64) -> &'static str {
+    if expected == V3_SIZE && actual == FIXED_JSON_SIZE {
+        " (that is the size of the older human_accuracy_fixed.json; v3.0.0 is \
+         human_accuracy_v3.0.0.json)"
+    } else {
+        ""
+    }
 }
 
 fn sha256_differs(actual: &str, expected: &str) -> String {
@@ -800,6 +818,16 @@ mod tests {
         fs::write(&path, b"ab").unwrap();
         assert!(
             matches!(check(&path, &good, &bar).unwrap(), Check::Differs(m) if m.contains("2 bytes"))
+        );
+    }
+
+    #[test]
+    fn the_older_annotations_file_is_recognised_by_its_size() {
+        assert!(size_differs(248_221_493, V3_SIZE).contains("human_accuracy_fixed.json"));
+        assert!(!size_differs(248_221_493, 10).contains("human_accuracy_fixed.json"));
+        assert_eq!(
+            size_differs(5, V3_SIZE),
+            "it has 5 bytes, expected 200417830"
         );
     }
 
