@@ -72,8 +72,10 @@ pub struct ParquetWriter {
     options: ParquetOptions,
     schema: SchemaRef,
     props: WriterProperties,
-    staged: Staged,
+    /// Declared before `staged`, so that it is dropped (closed) before the temporary files
+    /// are removed: an open file cannot be removed everywhere.
     current: Option<OpenFile>,
+    staged: Staged,
     row_group: RowGroup,
     examples: usize,
     bytes: u64,

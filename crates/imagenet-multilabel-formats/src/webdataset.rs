@@ -46,8 +46,10 @@ impl Default for WebDatasetOptions {
 pub struct WebDatasetWriter {
     split: Split,
     options: WebDatasetOptions,
-    staged: Staged,
+    /// Declared before `staged`, so that it is dropped (closed) before the temporary files
+    /// are removed: an open file cannot be removed everywhere.
     current: Option<Shard>,
+    staged: Staged,
     keys: HashSet<String>,
     examples: usize,
     bytes: u64,
