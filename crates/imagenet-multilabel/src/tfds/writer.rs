@@ -234,6 +234,17 @@ impl DatasetWriter {
         &self.temp_dir
     }
 
+    /// The planned layout of each split (order, shards, offsets), e.g. to report it before
+    /// any image is read.
+    pub fn layouts(&self) -> &[SplitLayout] {
+        &self.layouts
+    }
+
+    /// Bytes of all shard files together, as planned.
+    pub fn planned_bytes(&self) -> u64 {
+        self.layouts.iter().flat_map(|l| &l.shard_sizes).sum()
+    }
+
     /// Whether `image` belongs to a split being written (and so must be given once).
     pub fn wants(&self, image: ImageId) -> bool {
         self.slots
@@ -367,6 +378,10 @@ impl DatasetWriter {
             fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         }
         self.finished = true;
+        // Make the rename itself durable (best effort: not every platform can sync a folder).
+        if let Ok(d) = File::open(&self.dataset_dir) {
+            let _ = d.sync_all();
+        }
         let splits = self
             .layouts
             .iter()
