@@ -441,3 +441,43 @@ fn one_split_only_and_an_empty_split_is_an_error() {
         .to_string();
     assert!(e.contains("split imagenet_m would be empty"), "{e}");
 }
+
+/// One record exactly as TFDS 4.9.10 wrote it (parity fixture, smallest record): its map
+/// entries come in TFDS's unsorted order.
+const TFDS_RECORD: &str = concat!(
+    "db0000000000000018693a6e0ad8010a170a0e6f726967696e616c5f6c6162656c12051a030a01340a220a14",
+    "756e636c6561725f6d756c74695f6c6162656c73120a1a080a068404d903a5060a180a1277726f6e675f6d75",
+    "6c74695f6c6162656c7312021a000a1f0a14636f72726563745f6d756c74695f6c6162656c7312071a050a03",
+    "349a060a170a0e69735f70726f626c656d6174696312051a030a01000a160a05696d616765120d0a0b0a09ff",
+    "d8ffe0bf5116ffd90a2d0a0966696c655f6e616d6512200a1e0a1c494c53565243323031325f76616c5f3030",
+    "3030333536392e4a5045473aee932f",
+);
+
+#[test]
+fn reads_a_record_tfds_wrote_and_encodes_it_to_the_same_length() {
+    use imagenet_multilabel::tfds::{example, record};
+    let bytes: Vec<u8> = (0..TFDS_RECORD.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&TFDS_RECORD[i..i + 2], 16).unwrap())
+        .collect();
+    let mut r = record::RecordReader::new(&bytes[..], "tfds.tfrecord");
+    let mut data = Vec::new();
+    assert_eq!(r.next_into(&mut data).unwrap(), Some(0));
+    let ex = example::decode(&data).unwrap();
+    let want = Example {
+        image: vec![0xff, 0xd8, 0xff, 0xe0, 0xbf, 0x51, 0x16, 0xff, 0xd9],
+        file_name: "ILSVRC2012_val_00003569.JPEG".into(),
+        original_label: ClassId(52),
+        correct_multi_labels: vec![ClassId(52), ClassId(794)],
+        wrong_multi_labels: vec![],
+        unclear_multi_labels: vec![ClassId(516), ClassId(473), ClassId(805)],
+        is_problematic: false,
+    };
+    assert_eq!(ex, want);
+    assert_eq!(ImageId(3569).original_label(), ClassId(52));
+    // Same content, same length; only the map-entry order differs (ours is sorted).
+    let ours = example::encode(&ex);
+    assert_eq!(ours.len(), data.len());
+    assert_ne!(ours, data);
+    assert_eq!(example::encoded_len(&ex, 9), data.len() as u64);
+}
