@@ -5,8 +5,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Result};
-use imagenet_multilabel::home;
+use anyhow::{anyhow, Context, Result};
+use imagenet_multilabel::annotations::{self, LoadOptions};
+use imagenet_multilabel::{home, Annotations, Source};
 
 /// Exit code for bad input or usage.
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -14,7 +15,6 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_FAILURE: u8 = 1;
 
 /// The annotations file to use: the one given, else the one `fetch` stored in the cache.
-#[allow(dead_code)] // used by the subcommands as they land
 pub fn annotations_path(given: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(path) = given {
         return Ok(path);
@@ -64,3 +64,45 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Loads the annotations (given, or the cached download) through the parse cache unless
+/// `no_cache`, warning on stderr when the file is not the verified v3.0.0 release or the
+/// cache could not be written.
+pub fn load_annotations(given: Option<PathBuf>, no_cache: bool) -> Result<Annotations> {
+    let path = annotations_path(given)?;
+    let options = if no_cache {
+        LoadOptions { cache_dir: None }
+    } else {
+        LoadOptions::default()
+    };
+    let (annotations, report) = annotations::load_with_report(&path, &options)
+        .with_context(|| format!("loading the annotations {}", path.display()))?;
+    if let Some(problem) = &report.cache_error {
+        warn(&format!(
+            "the parse cache was not written ({problem}); the next load will parse again"
+        ));
+    }
+    if annotations.source().version == imagenet_multilabel::Version::Unrecognised {
+        warn(&format!(
+            "{} is an unrecognised file (sha256 {}), not the verified v3.0.0 release; figures are not comparable with published ones",
+            path.display(),
+            annotations.source().sha256
+        ));
+    }
+    Ok(annotations)
+}
+
+/// Prints a one-line warning on stderr.
+pub fn warn(message: &str) {
+    let _ = writeln!(io::stderr(), "warning: {message}");
+}
+
+/// The `annotations` object of the JSON reports.
+pub fn source_json(source: &Source) -> serde_json::Value {
+    serde_json::json!({
+        "path": source.path.display().to_string(),
+        "sha256": source.sha256,
+        "size": source.size,
+        "version": source.version,
+    })
+}

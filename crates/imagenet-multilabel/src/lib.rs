@@ -10,6 +10,7 @@
 pub mod annotations;
 pub mod archive;
 pub mod atomic;
+pub mod cache;
 pub mod classes;
 pub mod error;
 pub mod example;
@@ -19,6 +20,7 @@ pub mod images;
 pub mod index;
 pub mod metrics;
 pub mod predictions;
+pub mod summary;
 pub mod tfds;
 
 pub use classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};

@@ -1,10 +1,143 @@
-//! `imagenet-multilabel demo` (in progress).
+//! `imagenet-multilabel demo`: the whole pipeline on generated data, no downloads.
 
-/// Arguments of `demo`.
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use imagenet_multilabel::fixture::annotations::{self as synthetic, Spec};
+use imagenet_multilabel::fixture::known::{self, Plan};
+use imagenet_multilabel::fixture::pred_files::{self, Row, WriteOptions};
+use imagenet_multilabel::predictions::Format;
+use imagenet_multilabel::{ImageId, Predictions};
+
+use crate::cmd::{eval, info};
+
+/// Run the whole pipeline on generated data: write a synthetic `human_accuracy_v3.0.0.json`
+/// in the real schema (20 images per class, with the real class tables) and two models'
+/// predictions whose every figure is known in advance, then run `info` and `eval` on them.
+/// The data is synthetic: the figures say nothing about any real model.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Keep the generated files in this directory (created if absent) instead of a
+    /// temporary one that is removed at the end.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 2020)]
+    pub seed: u64,
+}
 
 /// Runs `demo`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`demo` is not implemented yet")
+pub fn run(args: Args) -> Result<()> {
+    let temp;
+    let dir = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::Builder::new()
+                .prefix("imagenet-multilabel-demo.")
+                .tempdir()
+                .context("creating a temporary directory")?;
+            temp.path().to_path_buf()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "== imagenet-multilabel demo: SYNTHETIC data in the real formats, written to {}",
+        dir.display()
+    )?;
+    writeln!(
+        out,
+        "   (the real annotations and images are not redistributable; nothing here is a real result)\n"
+    )?;
+
+    let spec = Spec {
+        seed: args.seed,
+        ..Spec::default()
+    };
+    let synthetic = synthetic::generate(&spec);
+    let json = dir.join("human_accuracy_v3.0.0.json");
+    synthetic.write_json(&json)?;
+    let index = synthetic.annotations();
+
+    // Two models: one with full float32 scores for all 50,000 images (.npy, as a PyTorch
+    // evaluation loop would save them), one with top-1 class ids for the annotated images
+    // only (CSV with file names).
+    let strong = known::generate(&index, &Plan::fraction(&index, 0.9, 5, args.seed))?;
+    let weak_plan = Plan {
+        cover_all: false,
+        ..Plan::fraction(&index, 0.7, 1, args.seed + 1)
+    };
+    let weak = known::generate(&index, &weak_plan)?;
+    let strong_path = dir.join("strong_model.npy");
+    let weak_path = dir.join("weak_model.csv");
+    pred_files::write(
+        &strong_path,
+        &rows(&strong.predictions),
+        &WriteOptions::new(Format::Npy),
+    )?;
+    pred_files::write(
+        &weak_path,
+        &rows(&weak.predictions),
+        &WriteOptions::new(Format::Csv),
+    )?;
+
+    writeln!(
+        out,
+        "$ imagenet-multilabel info --annotations {}",
+        json.display()
+    )?;
+    out.flush()?;
+    info::run(info::Args {
+        annotations: Some(json.clone()),
+        json: false,
+        no_cache: true,
+    })?;
+
+    writeln!(
+        out,
+        "\n$ imagenet-multilabel eval --annotations {} {} {}",
+        json.display(),
+        strong_path.display(),
+        weak_path.display()
+    )?;
+    out.flush()?;
+    eval::run(eval::Args {
+        predictions: vec![strong_path, weak_path],
+        annotations: Some(json),
+        dataset: None,
+        format: None,
+        background_class: false,
+        allow_missing: false,
+        json: false,
+        per_class: None,
+        mistakes: None,
+        no_cache: true,
+    })?;
+    writeln!(
+        out,
+        "\nThe generator knew the answers in advance: multi-label accuracy {:.2}% and {:.2}%, \
+         ImageNet-M {}/{} and {}/{}.",
+        100.0 * strong.expected.multilabel_accuracy,
+        100.0 * weak.expected.multilabel_accuracy,
+        strong.expected.imagenet_m_correct,
+        strong.expected.imagenet_m_total,
+        weak.expected.imagenet_m_correct,
+        weak.expected.imagenet_m_total,
+    )?;
+    Ok(())
+}
+
+/// The ranked rows of `predictions`, in image order.
+fn rows(predictions: &Predictions) -> Vec<Row> {
+    ImageId::all()
+        .filter_map(|image| {
+            predictions
+                .ranked_for(image)
+                .map(|ranked| (image, ranked.to_vec()))
+        })
+        .collect()
 }

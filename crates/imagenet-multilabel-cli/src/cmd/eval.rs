@@ -1,10 +1,262 @@
-//! `imagenet-multilabel eval` (in progress).
+//! `imagenet-multilabel eval`: grade predictions with the expert multi-labels.
 
-/// Arguments of `eval`.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use imagenet_multilabel::metrics::{self, Estimate, EvalOptions, Report};
+use imagenet_multilabel::predictions::{self, Format, LoadOptions};
+use imagenet_multilabel::{tfds, Annotations};
+use serde_json::json;
+
+use crate::config::{self, UsageError};
+
+/// Grade one or more models' predictions exactly as the dataset prescribes: drop problematic
+/// images, count a top-1 in correct ∪ unclear as right, average per class over the 1000
+/// classes — with ImageNet-M, stricter and looser companions, and 95% confidence intervals.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Prediction files: .npy/.npz scores or class ids, CSV/TSV, JSON, JSON Lines
+    /// (sniffed by content). Several files give one comparison table.
+    #[arg(required = true, value_name = "PREDICTIONS")]
+    pub predictions: Vec<PathBuf>,
+    /// The annotations file (default: the one `fetch` stored in the cache).
+    #[arg(long, value_name = "FILE", conflicts_with = "dataset")]
+    pub annotations: Option<PathBuf>,
+    /// Take the labels from a built dataset (TFDS layout) instead of the annotations file.
+    #[arg(long, value_name = "DIR")]
+    pub dataset: Option<PathBuf>,
+    /// Force the input format instead of sniffing it.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Scores have 1001 columns with background at 0 (TF-slim models): drop it.
+    #[arg(long)]
+    pub background_class: bool,
+    /// Grade the annotated images that have a prediction and report coverage, instead of
+    /// failing when some are missing.
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Print a JSON report (schema 1) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write per-class figures to this CSV (one file per model when several are given).
+    #[arg(long, value_name = "FILE.csv")]
+    pub per_class: Option<PathBuf>,
+    /// Write every graded image that is not a hit to this CSV (one file per model when
+    /// several are given).
+    #[arg(long, value_name = "FILE.csv")]
+    pub mistakes: Option<PathBuf>,
+    /// Do not read or write the annotations parse cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
 
 /// Runs `eval`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`eval` is not implemented yet")
+pub fn run(args: Args) -> Result<()> {
+    let annotations = match &args.dataset {
+        Some(dir) => tfds::read_annotations(dir)
+            .with_context(|| format!("reading the labels of the dataset {}", dir.display()))?,
+        None => config::load_annotations(args.annotations.clone(), args.no_cache)?,
+    };
+    let reports = evaluate_all(&annotations, &args)?;
+    let several = reports.len() > 1;
+    for report in &reports {
+        let model = Path::new(&report.predictions);
+        if let Some(path) = &args.per_class {
+            let path = per_model_path(path, model, several);
+            metrics::write_per_class_csv(report, &path)?;
+        }
+        if let Some(path) = &args.mistakes {
+            let path = per_model_path(path, model, several);
+            metrics::write_mistakes_csv(report, &path)?;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let value = json!({
+            "schema": 1,
+            "tool_version": env!("CARGO_PKG_VERSION"),
+            "annotations": config::source_json(annotations.source()),
+            "models": reports,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        write_table(&mut out, &annotations, &reports)?;
+    }
+    Ok(())
+}
+
+/// Loads and grades every prediction file; the first failure stops the run.
+fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
+    if args.predictions.len() > 1 {
+        let mut seen = std::collections::HashSet::new();
+        for p in &args.predictions {
+            if !seen.insert(p) {
+                return Err(UsageError(format!("{} is given twice", p.display())).into());
+            }
+        }
+    }
+    let load = LoadOptions {
+        format: args.format,
+        background_class: args.background_class,
+    };
+    let options = EvalOptions {
+        allow_missing: args.allow_missing,
+    };
+    args.predictions
+        .iter()
+        .map(|path| {
+            let predictions = predictions::load(path, &load)?;
+            Ok(metrics::evaluate(annotations, &predictions, &options)?)
+        })
+        .collect()
+}
+
+/// `classes.csv` for one model; `classes.MODEL.csv` for each of several.
+fn per_model_path(path: &Path, model: &Path, several: bool) -> PathBuf {
+    if !several {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let model = model.file_stem().unwrap_or_default().to_string_lossy();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}.{model}{ext}"))
+}
+
+fn pct(e: &Estimate) -> String {
+    format!("{:.2}", 100.0 * e.value)
+}
+
+fn ci(e: &Estimate) -> String {
+    format!("[{:.2}, {:.2}]", 100.0 * e.ci95[0], 100.0 * e.ci95[1])
+}
+
+fn write_table(out: &mut impl Write, annotations: &Annotations, reports: &[Report]) -> Result<()> {
+    let source = annotations.source();
+    writeln!(
+        out,
+        "annotations: {} — {}",
+        source.path.display(),
+        source.version.describe()
+    )?;
+    if let Some(r) = reports.first() {
+        writeln!(
+            out,
+            "graded: {} of {} annotated images ({} problematic excluded); ImageNet-M: {} images",
+            r.counts.graded, r.counts.annotated, r.counts.problematic, r.imagenet_m.total
+        )?;
+    }
+    writeln!(out)?;
+    let header = [
+        "model",
+        "ML acc %",
+        "95% CI",
+        "strict %",
+        "per-image %",
+        "ML top-5 %",
+        "ImageNet-M",
+        "orig top-1 %",
+        "unreviewed",
+    ];
+    let names = model_names(reports);
+    let rows: Vec<[String; 9]> = reports
+        .iter()
+        .zip(&names)
+        .map(|(r, name)| {
+            [
+                name.clone(),
+                pct(&r.multilabel_accuracy),
+                ci(&r.multilabel_accuracy),
+                pct(&r.multilabel_accuracy_strict),
+                pct(&r.multilabel_accuracy_per_image),
+                r.multilabel_top5_accuracy
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), pct),
+                format!("{}/{}", r.imagenet_m.correct, r.imagenet_m.total),
+                pct(&r.top1_original_annotated),
+                r.counts.unreviewed.to_string(),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(header.to_vec()))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "ML acc: per-class mean of top-1 in correct ∪ unclear over non-problematic images (the official metric); \
+         strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
+         unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look)."
+    )?;
+    for (r, name) in reports.iter().zip(&names) {
+        let c = &r.coverage;
+        if c.missing > 0 || c.imagenet_m_missing > 0 {
+            writeln!(
+                out,
+                "{name}: PARTIAL coverage (--allow-missing): {} of {} graded images have a prediction ({:.2}%), \
+                 {} ImageNet-M images have none; figures are over the covered images only",
+                c.predicted,
+                c.predicted + c.missing,
+                100.0 * c.fraction,
+                c.imagenet_m_missing
+            )?;
+        }
+        if let Some(all) = &r.top1_original_all {
+            writeln!(
+                out,
+                "{name}: top-1 on all 50,000 validation images {}% {}",
+                pct(all),
+                ci(all)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The models' file names, or their paths as given where two file names are the same.
+fn model_names(reports: &[Report]) -> Vec<String> {
+    let file_names: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            Path::new(&r.predictions).file_name().map_or_else(
+                || r.predictions.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let unique = file_names
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len()
+        == file_names.len();
+    if unique {
+        file_names
+    } else {
+        reports.iter().map(|r| r.predictions.clone()).collect()
+    }
 }

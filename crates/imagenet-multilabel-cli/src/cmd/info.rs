@@ -1,10 +1,127 @@
-//! `imagenet-multilabel info` (in progress).
+//! `imagenet-multilabel info`: what is in the annotations.
 
-/// Arguments of `info`.
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use imagenet_multilabel::summary::Summary;
+use imagenet_multilabel::ClassId;
+use serde_json::json;
+
+use crate::config;
+
+/// Show what is in the annotations: counts (annotated, per class, problematic, ImageNet-M),
+/// the label-set size histogram, multi-label images, and the file's version and sha256.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The annotations file (default: the one `fetch` stored in the cache).
+    #[arg(long, value_name = "FILE")]
+    pub annotations: Option<PathBuf>,
+    /// Print a JSON object instead of the readable summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not read or write the parse cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
 
 /// Runs `info`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`info` is not implemented yet")
+pub fn run(args: Args) -> Result<()> {
+    let annotations = config::load_annotations(args.annotations, args.no_cache)?;
+    let summary = Summary::of(&annotations);
+    let source = annotations.source();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let value = json!({
+            "schema": 1,
+            "tool_version": env!("CARGO_PKG_VERSION"),
+            "annotations": config::source_json(source),
+            "summary": summary,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
+    writeln!(out, "annotations  {}", source.path.display())?;
+    writeln!(out, "version      {}", source.version.describe())?;
+    writeln!(out, "sha256       {}", source.sha256)?;
+    writeln!(out, "size         {} bytes", source.size)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "annotated    {:>6} validation images",
+        summary.annotated
+    )?;
+    writeln!(
+        out,
+        "problematic  {:>6} (excluded from grading)",
+        summary.problematic
+    )?;
+    writeln!(out, "graded       {:>6}", summary.graded)?;
+    writeln!(
+        out,
+        "ImageNet-M   {:>6} ({} of them problematic, graded anyway as the reference does)",
+        summary.imagenet_m, summary.imagenet_m_problematic
+    )?;
+    let (a, g) = (summary.per_class_annotated, summary.per_class_graded);
+    writeln!(
+        out,
+        "per class    annotated min {} / median {} / max {}; graded min {} / median {} / max {}",
+        a.min, a.median, a.max, g.min, g.median, g.max
+    )?;
+    if !summary.classes_without_graded.is_empty() {
+        let names: Vec<String> = summary
+            .classes_without_graded
+            .iter()
+            .take(5)
+            .map(|&c| format!("{c} {}", ClassId(c).wnid()))
+            .collect();
+        writeln!(
+            out,
+            "warning      {} classes have no graded image, so the headline metric is undefined (e.g. {})",
+            summary.classes_without_graded.len(),
+            names.join(", ")
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "multi-label  {} images ({:.1}%) have more than one correct label",
+        summary.multi_correct,
+        percent(summary.multi_correct, summary.annotated)
+    )?;
+    writeln!(
+        out,
+        "             {} images ({:.1}%) do not count their original label as correct",
+        summary.original_not_correct,
+        percent(summary.original_not_correct, summary.annotated)
+    )?;
+    writeln!(
+        out,
+        "             {} labels reviewed in all",
+        summary.labels_reviewed
+    )?;
+    writeln!(out)?;
+    writeln!(out, "label-set size   correct   correct ∪ unclear")?;
+    for (n, (c, u)) in summary
+        .correct_sizes
+        .iter()
+        .zip(&summary.accepted_sizes)
+        .enumerate()
+    {
+        let label = if n + 1 == summary.correct_sizes.len() {
+            format!("{n}+")
+        } else {
+            n.to_string()
+        };
+        writeln!(out, "{label:>14}   {c:>7}   {u:>17}")?;
+    }
+    Ok(())
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }

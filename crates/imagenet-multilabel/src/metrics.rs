@@ -1,1 +1,0 @@
-//! The grading protocol and its companions (in progress).

@@ -1,0 +1,272 @@
+//! JSON predictions: one object `{file_name: class}` (the reference notebook's `predictions`
+//! dict; a class is an integer id, a wnid, or a list of them, ranked), or records
+//! `{"file_name": …, "prediction": …}` — one per line (JSON Lines) or in a top-level array.
+//!
+//! Record keys: the file name under any of [`NAME_KEYS`], the prediction under any of
+//! [`PREDICTION_KEYS`]. Every entry must rank the same number of classes (up to
+//! [`MAX_K`] are kept).
+
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::{class_from_int, class_from_text, image_from_name, strip_bom, Collector};
+use super::{Predictions, MAX_K};
+use crate::classes::{ClassId, ImageId};
+use crate::error::{Error, Result};
+
+/// Record keys accepted for the file name (exact, lower case).
+pub const NAME_KEYS: [&str; 6] = ["file_name", "filename", "file", "image", "path", "name"];
+/// Record keys accepted for the prediction, most specific first (exact, lower case).
+pub const PREDICTION_KEYS: [&str; 5] = ["predictions", "prediction", "pred", "label", "class"];
+
+/// Reads a JSON file: an object `{file_name: class or [classes]}` or an array of records.
+pub fn load_object(path: &Path, background_class: bool) -> Result<Predictions> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = strip_bom(&bytes);
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::invalid(
+            path,
+            "start of file",
+            "the file is empty: expected a JSON object {file_name: class}",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let top = de
+        .deserialize_any(TopVisitor)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| json_error(path, text, 0, &e))?;
+    let mut entries = Vec::new();
+    match top {
+        Top::Object(pairs) => {
+            for (key, value) in &pairs {
+                let at = format!("key {key:?}");
+                let image = image_from_name(key).map_err(|m| Error::invalid(path, &at, m))?;
+                let ranked = ranked_from_value(value, background_class)
+                    .map_err(|m| Error::invalid(path, &at, m))?;
+                entries.push((image, ranked, at));
+            }
+            collect(path, entries)
+        }
+        Top::Array(records) => {
+            for (i, value) in records.iter().enumerate() {
+                let at = format!("record {i}");
+                let record = match value {
+                    Value::Object(map) => map,
+                    _ => {
+                        return Err(Error::invalid(
+                            path,
+                            at,
+                            "expected a record {\"file_name\": …, \"prediction\": …}",
+                        ))
+                    }
+                };
+                let (image, ranked) = read_record(record, background_class)
+                    .map_err(|m| Error::invalid(path, &at, m))?;
+                entries.push((image, ranked, at));
+            }
+            collect(path, entries)
+        }
+    }
+}
+
+/// Reads a JSON Lines file: one record `{"file_name": …, "prediction": …}` per line (blank
+/// lines are skipped).
+pub fn load_lines(path: &Path, background_class: bool) -> Result<Predictions> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = strip_bom(&bytes);
+    let mut entries = Vec::new();
+    let mut offset = 0usize;
+    for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        if line.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let at = format!("line {}", n + 1);
+        let record: Map<String, Value> = serde_json::from_slice(line).map_err(|e| {
+            let mut error = json_error(path, line, start, &e);
+            if let Error::Json { line, .. } = &mut error {
+                *line = n + 1;
+            }
+            error
+        })?;
+        let (image, ranked) =
+            read_record(&record, background_class).map_err(|m| Error::invalid(path, &at, m))?;
+        entries.push((image, ranked, at));
+    }
+    if entries.is_empty() {
+        return Err(Error::invalid(
+            path,
+            "start of file",
+            "the file is empty: expected JSON Lines records {\"file_name\": …, \"prediction\": …}",
+        ));
+    }
+    collect(path, entries)
+}
+
+/// Whether `text` (starting at its first `{` or `[`) is JSON Lines: a second value follows
+/// the first, or the only value is a single record rather than a `{file_name: class}` map.
+pub(crate) fn looks_like_lines(text: &[u8]) -> bool {
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
+    match stream.next() {
+        Some(Ok(first)) => {
+            let rest = &text[stream.byte_offset()..];
+            if rest.iter().any(|b| !b.is_ascii_whitespace()) {
+                return true;
+            }
+            match first {
+                Value::Object(map) => map.keys().any(|k| NAME_KEYS.contains(&k.as_str())),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Builds the predictions from `(image, ranked, place)` entries, in file order.
+fn collect(path: &Path, entries: Vec<(ImageId, Vec<ClassId>, String)>) -> Result<Predictions> {
+    let Some(first) = entries.first() else {
+        return Err(Error::invalid(
+            path,
+            "top level",
+            "there are no predictions",
+        ));
+    };
+    let k = first.1.len().min(MAX_K);
+    let mut collector = Collector::new(path, k, false);
+    for (i, (image, ranked, at)) in entries.iter().enumerate() {
+        if ranked.len().min(MAX_K) != k {
+            return Err(Error::invalid(
+                path,
+                at,
+                format!(
+                    "{} ranked predictions where the first entry ({}) has {}: every entry must \
+                     rank the same number of classes",
+                    ranked.len(),
+                    entries[0].2,
+                    first.1.len()
+                ),
+            ));
+        }
+        if let Err(earlier) = collector.insert(*image, ranked, i as u32 + 1) {
+            return Err(Error::invalid(
+                path,
+                at,
+                format!(
+                    "duplicate file name {image}: {} and {at} both name it",
+                    entries[earlier as usize - 1].2
+                ),
+            ));
+        }
+    }
+    Ok(collector.finish())
+}
+
+/// The image and ranking of one record, or what is wrong with it.
+fn read_record(
+    record: &Map<String, Value>,
+    background_class: bool,
+) -> Result<(ImageId, Vec<ClassId>), String> {
+    let name = NAME_KEYS
+        .iter()
+        .find_map(|k| record.get(*k))
+        .ok_or_else(|| format!("no file name: expected a key {}", NAME_KEYS.join(", ")))?;
+    let name = name
+        .as_str()
+        .ok_or_else(|| format!("the file name {name} is not a string"))?;
+    let image = image_from_name(name)?;
+    let value = PREDICTION_KEYS
+        .iter()
+        .find_map(|k| record.get(*k))
+        .ok_or_else(|| {
+            format!(
+                "no prediction: expected a key {}",
+                PREDICTION_KEYS.join(", ")
+            )
+        })?;
+    Ok((image, ranked_from_value(value, background_class)?))
+}
+
+/// A class (integer id or wnid) or a non-empty ranked list of them.
+fn ranked_from_value(value: &Value, background_class: bool) -> Result<Vec<ClassId>, String> {
+    match value {
+        Value::Array(items) if items.is_empty() => {
+            Err("the list of predictions is empty".to_string())
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(rank, item)| {
+                class_from_value(item, background_class).map_err(|m| format!("rank {rank}: {m}"))
+            })
+            .collect(),
+        _ => Ok(vec![class_from_value(value, background_class)?]),
+    }
+}
+
+fn class_from_value(value: &Value, background_class: bool) -> Result<ClassId, String> {
+    match value {
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => class_from_int(i as i128, background_class),
+            (_, Some(u)) => class_from_int(u as i128, background_class),
+            _ => Err(format!("{n} is not an integer class id")),
+        },
+        Value::String(s) => class_from_text(s, background_class),
+        other => Err(format!(
+            "{other} is not a class: expected a class id 0..=999, a wnid, or a list of them"
+        )),
+    }
+}
+
+/// An [`Error::Json`] for `error` in `text`, which starts at byte `base` of the file.
+fn json_error(path: &Path, text: &[u8], base: usize, error: &serde_json::Error) -> Error {
+    let (line, column) = (error.line(), error.column());
+    let line_start: usize = text
+        .split(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    Error::Json {
+        path: path.to_path_buf(),
+        line,
+        column,
+        offset: (base + line_start + column.saturating_sub(1)) as u64,
+        message: error.to_string(),
+    }
+}
+
+/// The top-level value of a JSON predictions file, keys kept in file order (with
+/// duplicates, which a map would silently merge).
+enum Top {
+    Object(Vec<(String, Value)>),
+    Array(Vec<Value>),
+}
+
+struct TopVisitor;
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object {file_name: class} or an array of records")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut pairs = Vec::new();
+        while let Some(pair) = map.next_entry::<String, Value>()? {
+            pairs.push(pair);
+        }
+        Ok(Top::Object(pairs))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Top::Array(items))
+    }
+}

@@ -1,0 +1,684 @@
+//! NumPy `.npy` predictions: a score matrix `[N, 1000]` (float16/32/64) ranked to the top
+//! [`MAX_K`], or integer class ids `[N]` (top-1) / `[N, k]` (ranked), any integer width.
+//!
+//! The file is memory-mapped and rows are ranked in parallel: a 50,000 × 1000 float32 matrix
+//! (200 MB) is never copied. Memory-mapping is safe as long as nobody truncates the file
+//! while we read it (the same contract ripgrep documents); a predictions file is written
+//! once by the model run and then only read.
+//!
+//! The header is parsed here rather than with a general Python-literal parser: numpy writes
+//! a fixed, tiny dict (`{'descr': '<f4', 'fortran_order': False, 'shape': (50000, 1000), }`),
+//! and a parser of exactly that cannot be driven into deep recursion, huge allocations or
+//! overflow by a corrupt file.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::{class_from_int, names_needed, Collector, Predictions, MAX_K};
+use crate::classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
+use crate::error::{Error, Result};
+
+/// The first six bytes of every `.npy` file.
+pub const MAGIC: &[u8] = b"\x93NUMPY";
+
+/// Reads predictions from the `.npy` file at `path` (memory-mapped). Without names the array
+/// must have 50,000 rows, the validation images in order.
+pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: see the module docs: the map is only read, and a predictions file is not
+    // modified while it is graded.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let array = Array::parse(&map).map_err(|e| Error::invalid(path, e.at, e.message))?;
+    array.predictions(path, "", None, background_class)
+}
+
+/// A parse problem: where (`at`) and what.
+#[derive(Debug)]
+pub(crate) struct ParseError {
+    pub at: String,
+    pub message: String,
+}
+
+fn parse_error(at: impl Into<String>, message: impl Into<String>) -> ParseError {
+    ParseError {
+        at: at.into(),
+        message: message.into(),
+    }
+}
+
+/// An element type from a `descr` such as `<f4`, `|u1`, `>i8`, `<U23`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Dtype {
+    /// numpy's kind character: `f`, `i`, `u`, `b`, `U`, `S`, `O`, …
+    pub kind: char,
+    /// Bytes per element.
+    pub size: usize,
+    pub big_endian: bool,
+    /// The `descr` as written, for messages.
+    pub descr: String,
+}
+
+impl Dtype {
+    fn parse(descr: &str) -> Option<Dtype> {
+        let mut chars = descr.chars();
+        let (big_endian, rest) = match chars.next()? {
+            '<' | '|' | '=' => (false, chars.as_str()),
+            '>' => (true, chars.as_str()),
+            _ => (false, descr),
+        };
+        let mut rest_chars = rest.chars();
+        let kind = rest_chars.next()?;
+        let digits = rest_chars.as_str();
+        let count: usize = if digits.is_empty() {
+            // `O` (object) has no size; anything else without one is not a plain dtype.
+            if kind != 'O' {
+                return None;
+            }
+            8
+        } else {
+            digits.parse().ok()?
+        };
+        // numpy counts unicode sizes in characters of 4 bytes (UTF-32).
+        let size = if kind == 'U' {
+            count.checked_mul(4)?
+        } else {
+            count
+        };
+        Some(Dtype {
+            kind,
+            size,
+            big_endian,
+            descr: descr.to_string(),
+        })
+    }
+}
+
+/// A parsed `.npy`: its header and the data bytes that follow it (exactly as many as the
+/// header says).
+#[derive(Debug)]
+pub(crate) struct Array<'a> {
+    pub dtype: Dtype,
+    pub shape: Vec<u64>,
+    pub fortran_order: bool,
+    pub data: &'a [u8],
+}
+
+impl<'a> Array<'a> {
+    /// Parses the header of `bytes` (a whole `.npy`) and checks the data length.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Array<'a>, ParseError> {
+        if bytes.is_empty() {
+            return Err(parse_error("start of file", "the file is empty"));
+        }
+        if !bytes.starts_with(MAGIC) {
+            return Err(parse_error(
+                "byte 0",
+                "not a NumPy .npy file: expected the magic bytes \\x93NUMPY",
+            ));
+        }
+        let (major, minor) = match bytes.get(6..8) {
+            Some(v) => (v[0], v[1]),
+            None => return Err(truncated_header(bytes.len())),
+        };
+        let (len_size, utf8) = match major {
+            1 => (2, false),
+            2 => (4, false),
+            3 => (4, true),
+            _ => {
+                return Err(parse_error(
+                    "byte 6",
+                    format!(
+                        "unsupported .npy format version {major}.{minor}: expected 1.0, 2.0 or 3.0"
+                    ),
+                ))
+            }
+        };
+        let len_bytes = bytes
+            .get(8..8 + len_size)
+            .ok_or_else(|| truncated_header(bytes.len()))?;
+        let header_len = len_bytes
+            .iter()
+            .rev()
+            .fold(0usize, |acc, &b| (acc << 8) | b as usize);
+        let start = 8 + len_size;
+        let text_bytes = start
+            .checked_add(header_len)
+            .and_then(|end| bytes.get(start..end))
+            .ok_or_else(|| truncated_header(bytes.len()))?;
+        let text: String = if utf8 {
+            std::str::from_utf8(text_bytes)
+                .map_err(|_| parse_error(format!("byte {start}"), "the header is not UTF-8"))?
+                .to_string()
+        } else {
+            // Versions 1 and 2 are latin-1; every byte is one character.
+            text_bytes.iter().map(|&b| b as char).collect()
+        };
+        let header = parse_header(&text).map_err(|m| {
+            parse_error(
+                format!("header (byte {start})"),
+                format!("{m}; the header reads {:?}", text.trim_end()),
+            )
+        })?;
+        let data = &bytes[start + header_len..];
+        if header.dtype.kind == 'O' {
+            // A pickle stream, not fixed-size elements: the readers reject it with advice.
+            return Ok(Array {
+                dtype: header.dtype,
+                shape: header.shape,
+                fortran_order: header.fortran_order,
+                data,
+            });
+        }
+        let expected = header
+            .shape
+            .iter()
+            .try_fold(header.dtype.size as u64, |acc, &d| acc.checked_mul(d));
+        match expected {
+            Some(n) if n == data.len() as u64 => {}
+            Some(n) if n > data.len() as u64 => {
+                return Err(parse_error(
+                    format!("byte {}", bytes.len()),
+                    format!(
+                        "truncated: the header says shape {:?} of {} = {n} bytes of data, but \
+                         only {} follow",
+                        header.shape,
+                        header.dtype.descr,
+                        data.len()
+                    ),
+                ))
+            }
+            Some(n) => {
+                return Err(parse_error(
+                    format!("byte {}", start + header_len + n as usize),
+                    format!(
+                        "{} bytes after the {n} bytes of data the header describes (shape {:?} \
+                         of {}): the file is corrupt",
+                        data.len() as u64 - n,
+                        header.shape,
+                        header.dtype.descr
+                    ),
+                ))
+            }
+            None => {
+                return Err(parse_error(
+                    format!("header (byte {start})"),
+                    format!("shape {:?} is impossibly large", header.shape),
+                ))
+            }
+        }
+        Ok(Array {
+            dtype: header.dtype,
+            shape: header.shape,
+            fortran_order: header.fortran_order,
+            data,
+        })
+    }
+
+    /// The predictions this array holds. `at` prefixes every place in messages (an npz
+    /// member name); `names` gives each row's image (else rows are images 1..=50,000).
+    pub(crate) fn predictions(
+        &self,
+        path: &Path,
+        at: &str,
+        names: Option<&[ImageId]>,
+        background_class: bool,
+    ) -> Result<Predictions> {
+        let shape_at = format!("{at}shape");
+        let (rows, cols) = match self.shape[..] {
+            [rows] => (rows, 1),
+            [rows, cols] => (rows, cols),
+            _ => {
+                return Err(Error::invalid(
+                    path,
+                    shape_at,
+                    format!(
+                        "shape {:?} has {} dimensions: expected scores [N, {NUM_CLASSES}] or class \
+                         ids [N] or [N, k]",
+                        self.shape,
+                        self.shape.len()
+                    ),
+                ))
+            }
+        };
+        let images: Vec<ImageId> = match names {
+            Some(names) => {
+                if names.len() as u64 != rows {
+                    return Err(Error::invalid(
+                        path,
+                        shape_at,
+                        format!(
+                            "{rows} rows of predictions but {} file names: expected one name per row",
+                            names.len()
+                        ),
+                    ));
+                }
+                names.to_vec()
+            }
+            None if rows == NUM_VAL_IMAGES as u64 => ImageId::all().collect(),
+            None => return Err(names_needed(path, &shape_at, rows)),
+        };
+        if rows == 0 {
+            return Err(Error::invalid(path, shape_at, "the array has no rows"));
+        }
+        if cols == 0 {
+            return Err(Error::invalid(
+                path,
+                shape_at,
+                format!("shape {:?} has no predictions per row", self.shape),
+            ));
+        }
+        let (ranked, k, has_scores) = match self.dtype.kind {
+            'f' => self.rank_scores(path, at, &images, cols as usize, background_class)?,
+            'i' | 'u' => self.read_ids(path, at, rows as usize, cols as usize, background_class)?,
+            'O' => {
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}dtype"),
+                    "an object array (pickled) cannot be read: save plain numbers, e.g. \
+                     np.save(path, logits.astype(np.float32))",
+                ))
+            }
+            _ => {
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}dtype"),
+                    format!(
+                        "dtype {} is neither float scores nor integer class ids",
+                        self.dtype.descr
+                    ),
+                ))
+            }
+        };
+        let mut collector = Collector::new(path, k, has_scores);
+        for (row, (&image, ranked)) in images.iter().zip(ranked.chunks_exact(k)).enumerate() {
+            if let Err(first) = collector.insert(image, ranked, row as u32 + 1) {
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}row {row}"),
+                    format!(
+                        "duplicate file name {image}: rows {} and {row} both name it",
+                        first - 1
+                    ),
+                ));
+            }
+        }
+        Ok(collector.finish())
+    }
+
+    /// Ranks each row of scores to its top [`MAX_K`] class ids, in parallel.
+    fn rank_scores(
+        &self,
+        path: &Path,
+        at: &str,
+        images: &[ImageId],
+        cols: usize,
+        background_class: bool,
+    ) -> Result<(Vec<ClassId>, usize, bool)> {
+        let skip = match (cols, background_class) {
+            (NUM_CLASSES, false) => 0,
+            (1001, true) => 1,
+            (1001, false) => {
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}shape"),
+                    format!(
+                        "shape {:?}: 1001 score columns; if column 0 is a background class (as \
+                         TF-slim models emit), pass --background-class to drop it",
+                        self.shape
+                    ),
+                ))
+            }
+            _ => {
+                let expected = if background_class { 1001 } else { NUM_CLASSES };
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}shape"),
+                    format!(
+                        "shape {:?}: expected scores [N, {expected}] (one column per class){}",
+                        self.shape,
+                        if self.shape.len() == 1 {
+                            "; a 1-D array must hold integer class ids, not floats"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        };
+        let rows = images.len();
+        let (size, big) = (self.dtype.size, self.dtype.big_endian);
+        let result = match (size, big) {
+            (2, false) => self.rank_with(rows, cols, skip, |b: [u8; 2]| {
+                f16_to_f64(u16::from_le_bytes(b))
+            }),
+            (2, true) => self.rank_with(rows, cols, skip, |b: [u8; 2]| {
+                f16_to_f64(u16::from_be_bytes(b))
+            }),
+            (4, false) => {
+                self.rank_with(rows, cols, skip, |b: [u8; 4]| f32::from_le_bytes(b) as f64)
+            }
+            (4, true) => {
+                self.rank_with(rows, cols, skip, |b: [u8; 4]| f32::from_be_bytes(b) as f64)
+            }
+            (8, false) => self.rank_with(rows, cols, skip, f64::from_le_bytes),
+            (8, true) => self.rank_with(rows, cols, skip, f64::from_be_bytes),
+            _ => {
+                return Err(Error::invalid(
+                    path,
+                    format!("{at}dtype"),
+                    format!(
+                        "dtype {}: expected float16, float32 or float64 scores",
+                        self.dtype.descr
+                    ),
+                ))
+            }
+        };
+        result.map(|ranked| (ranked, MAX_K, true)).map_err(|bad| {
+            let image = images
+                .get(bad.row)
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            Error::invalid(
+                path,
+                format!("{at}row {}, column {}", bad.row, bad.column),
+                format!(
+                    "score {} (image {image}) is not a finite number: every score must be \
+                         finite (NaN or infinity usually means the model diverged)",
+                    bad.value
+                ),
+            )
+        })
+    }
+
+    /// Ranks every row with `read` converting one element's bytes to a score. Returns the
+    /// first (lowest) row holding a non-finite score on failure, so errors are reproducible.
+    fn rank_with<const W: usize>(
+        &self,
+        rows: usize,
+        cols: usize,
+        skip: usize,
+        read: impl Fn([u8; W]) -> f64 + Sync,
+    ) -> Result<Vec<ClassId>, BadScore> {
+        let mut ranked = vec![ClassId(0); rows * MAX_K];
+        let data = self.data;
+        let element = |index: usize| -> f64 {
+            let mut b = [0u8; W];
+            b.copy_from_slice(&data[index * W..index * W + W]);
+            read(b)
+        };
+        let fortran = self.fortran_order;
+        let bad = ranked
+            .par_chunks_mut(MAX_K)
+            .enumerate()
+            .filter_map(|(row, out)| {
+                let result = if fortran {
+                    rank_row((skip..cols).map(|c| element(c * rows + row)), out)
+                } else {
+                    let bytes = &data[row * cols * W..(row + 1) * cols * W];
+                    rank_row(
+                        bytes.chunks_exact(W).skip(skip).map(|chunk| {
+                            let mut b = [0u8; W];
+                            b.copy_from_slice(chunk);
+                            read(b)
+                        }),
+                        out,
+                    )
+                };
+                result.err().map(|(column, value)| BadScore {
+                    row,
+                    column: column + skip,
+                    value,
+                })
+            })
+            .min_by_key(|bad| bad.row);
+        match bad {
+            Some(bad) => Err(bad),
+            None => Ok(ranked),
+        }
+    }
+
+    /// Reads integer class ids `[N]` or `[N, k]` (rank order along the row).
+    fn read_ids(
+        &self,
+        path: &Path,
+        at: &str,
+        rows: usize,
+        cols: usize,
+        background_class: bool,
+    ) -> Result<(Vec<ClassId>, usize, bool)> {
+        let size = self.dtype.size;
+        if !matches!(size, 1 | 2 | 4 | 8) {
+            return Err(Error::invalid(
+                path,
+                format!("{at}dtype"),
+                format!(
+                    "dtype {}: expected integers of 1, 2, 4 or 8 bytes",
+                    self.dtype.descr
+                ),
+            ));
+        }
+        let signed = self.dtype.kind == 'i';
+        let k = cols.min(MAX_K);
+        let mut ranked = Vec::with_capacity(rows * k);
+        for row in 0..rows {
+            // Every column is checked, not just the kept ones: a bad id anywhere means the
+            // array is not what we think it is.
+            for col in 0..cols {
+                let index = if self.fortran_order {
+                    col * rows + row
+                } else {
+                    row * cols + col
+                };
+                let bytes = &self.data[index * size..(index + 1) * size];
+                let value = read_int(bytes, signed, self.dtype.big_endian);
+                let class = class_from_int(value, background_class).map_err(|m| {
+                    let place = if cols == 1 {
+                        format!("{at}row {row}")
+                    } else {
+                        format!("{at}row {row}, column {col}")
+                    };
+                    Error::invalid(path, place, m)
+                })?;
+                if col < k {
+                    ranked.push(class);
+                }
+            }
+        }
+        Ok((ranked, k, false))
+    }
+}
+
+/// A non-finite score and where it is.
+struct BadScore {
+    row: usize,
+    column: usize,
+    value: f64,
+}
+
+/// Writes the top [`MAX_K`] class ids of `scores` (class order) into `out`, best first; equal
+/// scores keep the lower class id first, as `argmax` does. Fails with the first non-finite
+/// score's column and value.
+fn rank_row(scores: impl Iterator<Item = f64>, out: &mut [ClassId]) -> Result<(), (usize, f64)> {
+    let mut best_value = [f64::NEG_INFINITY; MAX_K];
+    let mut best_class = [0u16; MAX_K];
+    for (class, value) in scores.enumerate() {
+        if !value.is_finite() {
+            return Err((class, value));
+        }
+        // Strictly greater: an equal score never overtakes an earlier (lower) class.
+        if value > best_value[MAX_K - 1] {
+            let mut slot = MAX_K - 1;
+            while slot > 0 && value > best_value[slot - 1] {
+                best_value[slot] = best_value[slot - 1];
+                best_class[slot] = best_class[slot - 1];
+                slot -= 1;
+            }
+            best_value[slot] = value;
+            best_class[slot] = class as u16;
+        }
+    }
+    for (out, &class) in out.iter_mut().zip(&best_class) {
+        *out = ClassId(class);
+    }
+    Ok(())
+}
+
+/// An IEEE half-precision float, exactly (every f16 is representable as an f64).
+pub(crate) fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = ((bits >> 10) & 0x1f) as i32;
+    let mantissa = (bits & 0x3ff) as f64;
+    sign * match exponent {
+        0 => mantissa * 2f64.powi(-24),
+        0x1f if mantissa == 0.0 => f64::INFINITY,
+        0x1f => f64::NAN,
+        _ => (1.0 + mantissa / 1024.0) * 2f64.powi(exponent - 15),
+    }
+}
+
+/// An integer of 1..=8 bytes, sign-extended when `signed`.
+fn read_int(bytes: &[u8], signed: bool, big_endian: bool) -> i128 {
+    let mut value: u64 = 0;
+    let mut push = |b: u8| value = (value << 8) | b as u64;
+    if big_endian {
+        bytes.iter().for_each(|&b| push(b));
+    } else {
+        bytes.iter().rev().for_each(|&b| push(b));
+    }
+    let bits = bytes.len() * 8;
+    if signed && bits < 128 && value >> (bits - 1) & 1 == 1 {
+        value as i128 - (1i128 << bits)
+    } else {
+        value as i128
+    }
+}
+
+fn truncated_header(len: usize) -> ParseError {
+    parse_error(
+        format!("byte {len}"),
+        "truncated: the file ends inside the .npy header",
+    )
+}
+
+/// The three keys of an `.npy` header.
+struct Header {
+    dtype: Dtype,
+    fortran_order: bool,
+    shape: Vec<u64>,
+}
+
+/// Parses the header dict: `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
+fn parse_header(text: &str) -> Result<Header, String> {
+    let mut p = Literal {
+        rest: text.trim_start(),
+    };
+    p.expect('{')?;
+    let (mut descr, mut fortran_order, mut shape) = (None, None, None);
+    loop {
+        if p.eat('}') {
+            break;
+        }
+        let key = p.string()?;
+        p.expect(':')?;
+        match key.as_str() {
+            "descr" => {
+                let text = p.string().map_err(|_| {
+                    "'descr' is not a plain dtype string (structured arrays are not predictions)"
+                        .to_string()
+                })?;
+                descr = Some(Dtype::parse(&text).ok_or_else(|| format!("unknown dtype {text:?}"))?);
+            }
+            "fortran_order" => fortran_order = Some(p.boolean()?),
+            "shape" => shape = Some(p.tuple()?),
+            other => return Err(format!("unexpected key {other:?}")),
+        }
+        if !p.eat(',') {
+            p.expect('}')?;
+            break;
+        }
+    }
+    Ok(Header {
+        dtype: descr.ok_or("the header has no 'descr'")?,
+        fortran_order: fortran_order.ok_or("the header has no 'fortran_order'")?,
+        shape: shape.ok_or("the header has no 'shape'")?,
+    })
+}
+
+/// A cursor over the header's Python literal.
+struct Literal<'a> {
+    rest: &'a str,
+}
+
+impl Literal<'_> {
+    fn eat(&mut self, c: char) -> bool {
+        match self.rest.strip_prefix(c) {
+            Some(rest) => {
+                self.rest = rest.trim_start();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), String> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(format!("expected {c:?} in the header dict"))
+        }
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        let quote = match self.rest.chars().next() {
+            Some(q @ ('\'' | '"')) => q,
+            _ => return Err("expected a quoted string in the header dict".into()),
+        };
+        let body = &self.rest[1..];
+        let end = body
+            .find(quote)
+            .ok_or("unterminated string in the header dict")?;
+        let value = body[..end].to_string();
+        self.rest = body[end + 1..].trim_start();
+        Ok(value)
+    }
+
+    fn boolean(&mut self) -> Result<bool, String> {
+        for (word, value) in [("True", true), ("False", false)] {
+            if let Some(rest) = self.rest.strip_prefix(word) {
+                self.rest = rest.trim_start();
+                return Ok(value);
+            }
+        }
+        Err("'fortran_order' is not True or False".into())
+    }
+
+    fn tuple(&mut self) -> Result<Vec<u64>, String> {
+        self.expect('(')?;
+        let mut dims = Vec::new();
+        loop {
+            if self.eat(')') {
+                return Ok(dims);
+            }
+            let digits = self
+                .rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(self.rest.len());
+            let dim: u64 = self.rest[..digits]
+                .parse()
+                .map_err(|_| "'shape' is not a tuple of non-negative integers".to_string())?;
+            // Python 2 era numpy wrote longs as `50000L`.
+            self.rest = self.rest[digits..].trim_start_matches('L').trim_start();
+            dims.push(dim);
+            if !self.eat(',') {
+                self.expect(')')?;
+                return Ok(dims);
+            }
+        }
+    }
+}
+
+/// [`rank_row`] over a slice, for the ranking tests.
+#[cfg(test)]
+pub(crate) fn rank_row_for_tests(scores: &[f64], out: &mut [ClassId]) -> Result<(), (usize, f64)> {
+    rank_row(scores.iter().copied(), out)
+}

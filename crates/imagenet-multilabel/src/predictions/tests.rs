@@ -1,0 +1,715 @@
+//! Every format round-trips through `fixture::pred_files`; every bad input is an error naming
+//! the file and the place; no bytes make `load` panic.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::fixture::pred_files::{self, random_rows, Row, ScoreType, WriteOptions};
+
+fn dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn put(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn opts() -> LoadOptions {
+    LoadOptions::default()
+}
+
+fn background() -> LoadOptions {
+    LoadOptions {
+        format: None,
+        background_class: true,
+    }
+}
+
+/// Loads `path`, expecting an error; returns its message.
+fn error(path: &Path, options: &LoadOptions) -> String {
+    match load(path, options) {
+        Ok(p) => panic!("{} loaded ({} predictions)", path.display(), p.len()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Asserts every fragment appears in `message` (which must also name the file).
+fn assert_mentions(message: &str, path: &Path, fragments: &[&str]) {
+    assert!(
+        message.contains(&path.display().to_string()),
+        "{message:?} does not name {}",
+        path.display()
+    );
+    for f in fragments {
+        assert!(message.contains(f), "{message:?} does not mention {f:?}");
+    }
+}
+
+/// Asserts `p` holds exactly `rows` (the first `p.k()` of each ranking) and nothing else.
+fn assert_same(p: &Predictions, rows: &[Row]) {
+    assert_eq!(p.len(), rows.len());
+    for (image, ranked) in rows {
+        let got = p
+            .ranked_for(*image)
+            .unwrap_or_else(|| panic!("{image} missing"));
+        assert_eq!(got, &ranked[..p.k()], "{image}");
+    }
+}
+
+fn some_images(n: u32) -> Vec<ImageId> {
+    // Scattered, not in order, to show names drive the rows.
+    (0..n).map(|i| ImageId(1 + (i * 7919) % 50_000)).collect()
+}
+
+fn all_rows(k: usize) -> Vec<Row> {
+    random_rows(ImageId::all(), k, 7)
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, rows: &[Row], options: &WriteOptions) -> PathBuf {
+    let path = dir.path().join(name);
+    pred_files::write(&path, rows, options).unwrap();
+    path
+}
+
+// ---- round trips -------------------------------------------------------------------------
+
+#[test]
+fn npy_class_ids_of_every_integer_width_round_trip() {
+    let d = dir();
+    for (dtype, k) in [("<i8", 1), ("<u2", 5), (">i4", 3), ("<i2", 2), ("<u8", 1)] {
+        let rows = all_rows(k);
+        let mut w = WriteOptions::new(Format::Npy);
+        w.scores = None;
+        w.id_dtype = dtype.into();
+        let path = write(&d, "ids.npy", &rows, &w);
+        assert_eq!(sniff(&path).unwrap(), Format::Npy);
+        let p = load(&path, &opts()).unwrap();
+        assert_eq!((p.k(), p.has_scores()), (k, false), "{dtype}");
+        assert!(p.covers_all());
+        assert_same(&p, &rows);
+    }
+}
+
+#[test]
+fn npy_uint8_ids_and_fortran_order_read_by_element() {
+    let d = dir();
+    // |u1 holds ids < 256; Fortran order stores column 0 of every row first.
+    let rows: Vec<Row> = ImageId::all()
+        .map(|i| {
+            (
+                i,
+                vec![ClassId((i.0 % 250) as u16), ClassId((i.0 % 6) as u16 + 250)],
+            )
+        })
+        .collect();
+    let n = rows.len();
+    let mut fortran = vec![0u8; n * 2];
+    for (r, (_, ranked)) in rows.iter().enumerate() {
+        fortran[r] = ranked[0].0 as u8;
+        fortran[n + r] = ranked[1].0 as u8;
+    }
+    let path = put(
+        &d,
+        "f.npy",
+        &pred_files::npy("|u1", &[n as u64, 2], true, &fortran),
+    );
+    assert_same(&load(&path, &opts()).unwrap(), &rows);
+}
+
+#[test]
+fn npy_header_versions_2_and_3_are_read() {
+    let d = dir();
+    let rows = all_rows(1);
+    let ids: Vec<i64> = rows.iter().map(|r| i64::from(r.1[0].0)).collect();
+    let data = pred_files::encode_ints(&ids, "<i4").unwrap();
+    for version in [2, 3] {
+        let bytes = pred_files::npy_version(version, "<i4", &[50_000], false, &data);
+        assert_eq!(bytes[6], version);
+        let path = put(&d, "v.npy", &bytes);
+        assert_same(&load(&path, &opts()).unwrap(), &rows);
+    }
+}
+
+#[test]
+fn npz_scores_of_every_float_type_rank_to_the_top_5() {
+    let d = dir();
+    let rows = random_rows(some_images(40), 5, 3);
+    for ty in [ScoreType::F16, ScoreType::F32, ScoreType::F64] {
+        for compressed in [false, true] {
+            let mut w = WriteOptions::new(Format::Npz);
+            w.scores = Some(ty);
+            w.compressed = compressed;
+            let path = write(&d, "s.npz", &rows, &w);
+            assert_eq!(sniff(&path).unwrap(), Format::Npz);
+            let p = load(&path, &opts()).unwrap();
+            assert_eq!((p.k(), p.has_scores()), (MAX_K, true));
+            assert_same(&p, &rows);
+        }
+    }
+}
+
+#[test]
+fn npz_without_names_is_the_validation_set_in_order() {
+    let d = dir();
+    let rows = all_rows(5);
+    let mut w = WriteOptions::new(Format::Npz);
+    w.scores = None;
+    w.names = false;
+    let path = write(&d, "ids.npz", &rows, &w);
+    assert_same(&load(&path, &opts()).unwrap(), &rows);
+}
+
+#[test]
+fn npz_members_are_found_by_name() {
+    let d = dir();
+    let rows = random_rows(some_images(20), 1, 5);
+    let ids: Vec<i64> = rows.iter().map(|r| i64::from(r.1[0].0)).collect();
+    let preds = pred_files::npy(
+        "<i8",
+        &[20],
+        false,
+        &pred_files::encode_ints(&ids, "<i8").unwrap(),
+    );
+    let other = pred_files::npy(
+        "<i8",
+        &[20],
+        false,
+        &pred_files::encode_ints(&[3; 20], "<i8").unwrap(),
+    );
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| format!("val/n01440764/{}", r.0.file_name()))
+        .collect();
+    let names = pred_files::unicode_array(&names);
+    for key in ["predictions", "scores", "probs"] {
+        let member = format!("{key}.npy");
+        let bytes = pred_files::npz(
+            &[
+                ("labels.npy", &other),
+                (&member, &preds),
+                ("filenames.npy", &names),
+            ],
+            false,
+        )
+        .unwrap();
+        let path = put(&d, "m.npz", &bytes);
+        assert_same(&load(&path, &opts()).unwrap(), &rows);
+    }
+    // Two arrays, neither with a known name: ambiguous.
+    let bytes = pred_files::npz(&[("a.npy", &preds), ("b.npy", &other)], false).unwrap();
+    let path = put(&d, "ambiguous.npz", &bytes);
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["members", "logits", "a.npy"],
+    );
+}
+
+#[test]
+fn delimited_files_round_trip_with_ids_and_wnids() {
+    let d = dir();
+    for format in [Format::Csv, Format::Tsv] {
+        for (k, wnids) in [(1, false), (5, false), (3, true)] {
+            let rows = random_rows(some_images(100), k, k as u64);
+            let mut w = WriteOptions::new(format);
+            w.wnids = wnids;
+            let path = write(&d, "p.txt", &rows, &w);
+            assert_eq!(sniff(&path).unwrap(), format);
+            let p = load(&path, &opts()).unwrap();
+            assert_eq!((p.k(), p.has_scores()), (k, false));
+            assert_same(&p, &rows);
+        }
+    }
+}
+
+#[test]
+fn csv_columns_are_recognised_by_name_and_rank_number() {
+    let d = dir();
+    // Extra columns are ignored; pred_2 before pred_1 in the file is still rank 2.
+    let text = "\u{feff}Confidence,PRED_2,Image,pred_1\n\
+                0.9,n01443537,val/ILSVRC2012_val_00000003.png,7\n\
+                0.1,0,ILSVRC2012_val_00000001,999\n";
+    let path = put(&d, "p.csv", text.as_bytes());
+    let p = load(&path, &opts()).unwrap();
+    assert_eq!(p.k(), 2);
+    assert_eq!(p.ranked_for(ImageId(3)).unwrap(), &[ClassId(7), ClassId(1)]);
+    assert_eq!(
+        p.ranked_for(ImageId(1)).unwrap(),
+        &[ClassId(999), ClassId(0)]
+    );
+    // Two columns: whatever the second is called, it is the prediction.
+    let path = put(
+        &d,
+        "two.csv",
+        b"path,whatever\nILSVRC2012_val_00000009.JPEG,5\n",
+    );
+    assert_eq!(
+        load(&path, &opts()).unwrap().top1(ImageId(9)),
+        Some(ClassId(5))
+    );
+}
+
+#[test]
+fn json_object_and_lines_round_trip() {
+    let d = dir();
+    for format in [Format::Json, Format::JsonLines] {
+        for (k, wnids) in [(1, false), (5, false), (2, true)] {
+            let rows = random_rows(some_images(100), k, 11);
+            let mut w = WriteOptions::new(format);
+            w.wnids = wnids;
+            let path = write(&d, "p.json", &rows, &w);
+            assert_eq!(sniff(&path).unwrap(), format, "k={k}");
+            let p = load(&path, &opts()).unwrap();
+            assert_eq!(p.k(), k);
+            assert_same(&p, &rows);
+        }
+    }
+}
+
+#[test]
+fn json_accepts_an_array_of_records_and_record_key_variants() {
+    let d = dir();
+    let text = r#"[{"image": "ILSVRC2012_val_00000002.JPEG", "label": "n01440764"},
+                   {"filename": "x/ILSVRC2012_val_00000004.jpg", "class": 12}]"#;
+    let path = put(&d, "r.json", text.as_bytes());
+    assert_eq!(sniff(&path).unwrap(), Format::Json);
+    let p = load(&path, &opts()).unwrap();
+    assert_eq!(p.top1(ImageId(2)), Some(ClassId(0)));
+    assert_eq!(p.top1(ImageId(4)), Some(ClassId(12)));
+    // One JSON Lines record alone on its line is still JSON Lines.
+    let path = put(
+        &d,
+        "one.jsonl",
+        br#"{"file_name": "ILSVRC2012_val_00000005.JPEG", "prediction": [3, 4]}"#,
+    );
+    assert_eq!(sniff(&path).unwrap(), Format::JsonLines);
+    assert_eq!(
+        load(&path, &opts())
+            .unwrap()
+            .ranked_for(ImageId(5))
+            .unwrap(),
+        &[ClassId(3), ClassId(4)]
+    );
+}
+
+#[test]
+fn background_class_drops_column_0_and_shifts_ids() {
+    let d = dir();
+    let rows = random_rows(some_images(50), 5, 13);
+    for format in [Format::Npz, Format::Csv, Format::Json, Format::JsonLines] {
+        for scores in [Some(ScoreType::F32), None] {
+            let mut w = WriteOptions::new(format);
+            w.background_class = true;
+            w.scores = scores;
+            let path = write(&d, "bg", &rows, &w);
+            assert_same(&load(&path, &background()).unwrap(), &rows);
+            if format == Format::Npz && scores.is_some() {
+                let m = error(&path, &opts());
+                assert_mentions(
+                    &m,
+                    &path,
+                    &["member logits.npy, shape", "1001", "--background-class"],
+                );
+            }
+        }
+    }
+    // Id 0 is the background itself.
+    let path = put(
+        &d,
+        "zero.csv",
+        b"file_name,prediction\nILSVRC2012_val_00000001.JPEG,4\nILSVRC2012_val_00000002.JPEG,0\n",
+    );
+    assert_mentions(
+        &error(&path, &background()),
+        &path,
+        &["line 3", "background"],
+    );
+    // Without the flag, id 1000 hints at it.
+    let path = put(
+        &d,
+        "k.csv",
+        b"file_name,prediction\nILSVRC2012_val_00000001.JPEG,1000\n",
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["line 2", "1000", "--background-class"],
+    );
+}
+
+#[test]
+fn ties_go_to_the_lower_class_id_like_argmax() {
+    let mut out = [ClassId(0); MAX_K];
+    let mut scores = vec![0.0f64; NUM_CLASSES];
+    scores[900] = 5.0;
+    scores[10] = 5.0;
+    scores[500] = 5.0;
+    scores[3] = 1.0;
+    npy::rank_row_for_tests(&scores, &mut out).unwrap();
+    // 4 and 5 (score 0) come from the lowest tied ids, 0 then 1.
+    assert_eq!(out.map(|c| c.0), [10, 500, 900, 3, 0]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn ranking_matches_a_stable_sort(values in prop::collection::vec(-4i8..4, NUM_CLASSES)) {
+        let scores: Vec<f64> = values.iter().map(|&v| f64::from(v) * 0.5).collect();
+        let mut expected: Vec<usize> = (0..NUM_CLASSES).collect();
+        // Stable sort by descending score keeps ties in class order.
+        expected.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap());
+        let mut out = [ClassId(0); MAX_K];
+        npy::rank_row_for_tests(&scores, &mut out).unwrap();
+        let got: Vec<usize> = out.iter().map(|c| c.index()).collect();
+        prop_assert_eq!(got, expected[..MAX_K].to_vec());
+    }
+
+    #[test]
+    fn no_bytes_make_load_panic(bytes in prop::collection::vec(any::<u8>(), 0..600), cut in 0usize..600) {
+        let d = dir();
+        let path = put(&d, "x", &bytes);
+        for format in Format::ALL {
+            let _ = load(&path, &LoadOptions { format: Some(format), background_class: cut % 2 == 0 });
+        }
+        let _ = load(&path, &opts());
+        // Valid files cut short or with a byte flipped must fail cleanly too.
+        static VALID: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+        for valid in VALID.get_or_init(valid_files) {
+            let mut broken = valid[..cut.min(valid.len())].to_vec();
+            if let Some(b) = broken.get_mut(cut / 2) {
+                *b ^= bytes.first().copied().unwrap_or(1);
+            }
+            let path = put(&d, "y", &broken);
+            let _ = load(&path, &opts());
+        }
+    }
+}
+
+/// Small valid files of every format, for the truncation test.
+fn valid_files() -> Vec<Vec<u8>> {
+    let rows = random_rows(some_images(3), 2, 1);
+    let mut files = Vec::new();
+    for format in Format::ALL {
+        let mut w = WriteOptions::new(format);
+        if format == Format::Npy {
+            continue;
+        }
+        w.scores = None;
+        files.push(pred_files::to_bytes(&rows, &w).unwrap());
+    }
+    let ids = pred_files::encode_ints(&[1, 2, 3, 4], "<i2").unwrap();
+    files.push(pred_files::npy("<i2", &[2, 2], false, &ids));
+    let names = pred_files::unicode_array(&[
+        "ILSVRC2012_val_00000001.JPEG".into(),
+        "ILSVRC2012_val_00000002.JPEG".into(),
+    ]);
+    let scores = pred_files::npy("<f2", &[2, 1000], false, &vec![0u8; 4000]);
+    files.push(
+        pred_files::npz(&[("logits.npy", &scores), ("file_names.npy", &names)], true).unwrap(),
+    );
+    files
+}
+
+// ---- errors ------------------------------------------------------------------------------
+
+#[test]
+fn non_finite_scores_name_row_and_column() {
+    let d = dir();
+    let rows = random_rows(some_images(10), 5, 2);
+    let mut scores = pred_files::score_matrix(&rows, 1000, 0, 1);
+    scores[6 * 1000 + 17] = f32::NAN;
+    scores[8 * 1000 + 3] = f32::INFINITY;
+    let names: Vec<String> = rows.iter().map(|r| r.0.file_name()).collect();
+    let array = pred_files::npy(
+        "<f4",
+        &[10, 1000],
+        false,
+        &pred_files::encode_floats(&scores, ScoreType::F32),
+    );
+    let bytes = pred_files::npz(
+        &[
+            ("logits.npy", &array),
+            ("file_names.npy", &pred_files::unicode_array(&names)),
+        ],
+        false,
+    )
+    .unwrap();
+    let path = put(&d, "nan.npz", &bytes);
+    let m = error(&path, &opts());
+    // The first bad row is reported, whichever thread found it.
+    assert_mentions(
+        &m,
+        &path,
+        &["row 6, column 17", "NaN", &rows[6].0.file_name(), "finite"],
+    );
+}
+
+#[test]
+fn duplicate_file_names_name_both_places() {
+    let d = dir();
+    let a = "ILSVRC2012_val_00000010.JPEG";
+    let b = "val/n01440764/ILSVRC2012_val_00000010.JPEG";
+    let path = put(
+        &d,
+        "dup.csv",
+        format!("file_name,prediction\n{a},1\nILSVRC2012_val_00000011.JPEG,2\n{b},3\n").as_bytes(),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["line 4", "lines 2 and 4", a],
+    );
+    let path = put(
+        &d,
+        "dup.json",
+        format!(r#"{{"{a}": 1, "{b}": 2}}"#).as_bytes(),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &[&format!("key {a:?} and key {b:?}")],
+    );
+    let path = put(
+        &d,
+        "dup.json",
+        format!(r#"{{"{a}": 1, "{a}": 2}}"#).as_bytes(),
+    );
+    assert_mentions(&error(&path, &opts()), &path, &["duplicate file name"]);
+    let path = put(&d, "dup.jsonl", format!("{{\"file_name\": \"{a}\", \"label\": 1}}\n\n{{\"file_name\": \"{b}\", \"label\": 1}}\n").as_bytes());
+    assert_mentions(&error(&path, &opts()), &path, &["line 1 and line 3"]);
+    let names =
+        pred_files::unicode_array(&[a.into(), "ILSVRC2012_val_00000001.JPEG".into(), b.into()]);
+    let ids = pred_files::npy(
+        "<i8",
+        &[3],
+        false,
+        &pred_files::encode_ints(&[1, 2, 3], "<i8").unwrap(),
+    );
+    let path = put(
+        &d,
+        "dup.npz",
+        &pred_files::npz(
+            &[("predictions.npy", &ids), ("file_names.npy", &names)],
+            false,
+        )
+        .unwrap(),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["member predictions.npy, row 2", "rows 0 and 2"],
+    );
+}
+
+#[test]
+fn bad_names_classes_and_wnids_are_located() {
+    let d = dir();
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("a.csv", "file_name,top1,top2\nILSVRC2012_val_00000001.JPEG,1,2\nILSVRC2012_val_00050001.JPEG,1,2\n", &["line 3", "ILSVRC2012_val_00050001.JPEG", "not a validation image"]),
+        ("b.csv", "file_name,top1,top2\nILSVRC2012_val_00000001.JPEG,1,n99999999\n", &["line 2, column \"top2\"", "n99999999", "wnid"]),
+        ("c.tsv", "file_name\tprediction\nILSVRC2012_val_00000001.JPEG\t-3\n", &["line 2", "-3", "out of range"]),
+        ("d.json", r#"{"ILSVRC2012_val_00000001.JPEG": [1, 2.5]}"#, &["key \"ILSVRC2012_val_00000001.JPEG\"", "rank 1", "2.5", "integer"]),
+        ("e.jsonl", "{\"file_name\": \"ILSVRC2012_val_00000001.JPEG\", \"prediction\": 1}\n{\"file_name\": \"cat.jpg\", \"prediction\": 1}\n", &["line 2", "cat.jpg"]),
+        ("f.jsonl", "{\"file_name\": \"ILSVRC2012_val_00000001.JPEG\", \"prediction\": 1}\n{\"file_name\": \"ILSVRC2012_val_00000002.JPEG\", \"prediction\": [1, 2]}\n", &["line 2", "2 ranked predictions", "line 1"]),
+    ];
+    for (name, text, fragments) in cases {
+        let path = put(&d, name, text.as_bytes());
+        assert_mentions(&error(&path, &opts()), &path, fragments);
+    }
+    let ids = pred_files::encode_ints(&vec![5; 50_000 * 2], "<i4").unwrap();
+    let mut ids_bad = ids.clone();
+    ids_bad[(1234 * 2 + 1) * 4..(1234 * 2 + 2) * 4].copy_from_slice(&1500i32.to_le_bytes());
+    let path = put(
+        &d,
+        "g.npy",
+        &pred_files::npy("<i4", &[50_000, 2], false, &ids_bad),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["row 1234, column 1", "1500", "out of range"],
+    );
+}
+
+#[test]
+fn wrong_shapes_and_dtypes_say_what_was_expected() {
+    let d = dir();
+    let names = pred_files::unicode_array(&["ILSVRC2012_val_00000001.JPEG".into()]);
+    let cases: [(&str, Vec<u64>, &[&str]); 4] = [
+        ("<f4", vec![1, 999], &["shape [1, 999]", "[N, 1000]"]),
+        ("<f4", vec![1], &["1-D array must hold integer class ids"]),
+        ("<i4", vec![1, 2, 3], &["3 dimensions"]),
+        (
+            "|b1",
+            vec![1],
+            &["dtype |b1", "neither float scores nor integer"],
+        ),
+    ];
+    for (descr, shape, fragments) in cases {
+        let size = descr[2..].parse::<u64>().unwrap();
+        let data = vec![0u8; (shape.iter().product::<u64>() * size) as usize];
+        let array = pred_files::npy(descr, &shape, false, &data);
+        let path = put(
+            &d,
+            "s.npz",
+            &pred_files::npz(&[("logits.npy", &array), ("file_names.npy", &names)], false).unwrap(),
+        );
+        assert_mentions(&error(&path, &opts()), &path, fragments);
+    }
+    // Bare arrays need 50,000 rows.
+    let path = put(
+        &d,
+        "short.npy",
+        &pred_files::npy("<i8", &[3], false, &[0; 24]),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &[
+            "shape",
+            "3 rows but no file names",
+            "file_names=np.array(names, dtype=str)",
+        ],
+    );
+    // Names and rows must agree.
+    let ids = pred_files::npy("<i8", &[2], false, &[0; 16]);
+    let path = put(
+        &d,
+        "n.npz",
+        &pred_files::npz(&[("logits.npy", &ids), ("file_names.npy", &names)], false).unwrap(),
+    );
+    assert_mentions(&error(&path, &opts()), &path, &["2 rows", "1 file names"]);
+}
+
+#[test]
+fn pickled_file_names_explain_how_to_save_them() {
+    let d = dir();
+    let ids = pred_files::npy("<i8", &[1], false, &[0; 8]);
+    let pickled = pred_files::npy("|O", &[1], false, b"\x80\x02pickle!");
+    let path = put(
+        &d,
+        "o.npz",
+        &pred_files::npz(&[("logits.npy", &ids), ("file_names.npy", &pickled)], false).unwrap(),
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &[
+            "member file_names.npy",
+            "pickles",
+            "np.array(names, dtype=str)",
+        ],
+    );
+}
+
+#[test]
+fn truncated_and_corrupt_files_are_caught() {
+    let d = dir();
+    let full = pred_files::npy("<i8", &[50_000], false, &vec![0u8; 400_000]);
+    let path = put(&d, "t.npy", &full[..full.len() - 8]);
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["truncated", "400000 bytes of data", "399992"],
+    );
+    let path = put(&d, "h.npy", &full[..20]);
+    assert_mentions(&error(&path, &opts()), &path, &["truncated", "header"]);
+    let mut long = full.clone();
+    long.extend_from_slice(&[0; 3]);
+    let path = put(&d, "l.npy", &long);
+    assert_mentions(&error(&path, &opts()), &path, &["3 bytes after"]);
+    let mut bad = full.clone();
+    bad[6] = 9;
+    let path = put(&d, "v.npy", &bad);
+    assert_mentions(&error(&path, &opts()), &path, &["version 9.0"]);
+    let npz = pred_files::npz(&[("logits.npy", &full)], true).unwrap();
+    let path = put(&d, "t.npz", &npz[..npz.len() / 2]);
+    assert_mentions(&error(&path, &opts()), &path, &["zip"]);
+    let path = put(
+        &d,
+        "t.json",
+        b"{\"ILSVRC2012_val_00000001.JPEG\": 1,\n \"ILSVRC2012_val_00000002.JPEG\": ",
+    );
+    let m = error(&path, &opts());
+    assert_mentions(&m, &path, &["malformed JSON at line 2"]);
+}
+
+#[test]
+fn empty_files_are_errors_in_every_format() {
+    let d = dir();
+    let path = put(&d, "empty", b"");
+    assert_mentions(&error(&path, &opts()), &path, &["empty"]);
+    let path = put(&d, "blank", b"  \n\n");
+    assert_mentions(&error(&path, &opts()), &path, &["empty"]);
+    for format in Format::ALL {
+        let path = put(&d, "empty", b"");
+        let m = error(
+            &path,
+            &LoadOptions {
+                format: Some(format),
+                background_class: false,
+            },
+        );
+        assert_mentions(&m, &path, &["empty"]);
+    }
+    let path = put(&d, "header.csv", b"file_name,prediction\n");
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["header but no predictions"],
+    );
+    let path = put(
+        &d,
+        "cols.csv",
+        b"file_name,score,other\nILSVRC2012_val_00000001.JPEG,1,2\n",
+    );
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["line 1 (header)", "no prediction column", "top1"],
+    );
+}
+
+#[test]
+fn sniffing_goes_by_content_not_extension() {
+    let d = dir();
+    let cases: [(&[u8], Format); 7] = [
+        (b"\x93NUMPY\x01\x00", Format::Npy),
+        (b"PK\x03\x04rest", Format::Npz),
+        (b"  {\"ILSVRC2012_val_00000001.JPEG\": 3}\n", Format::Json),
+        (b"{\n  \"a\": 1\n}\n", Format::Json),
+        (
+            b"{\"file_name\": \"a\", \"label\": 1}\n{\"file_name\": \"b\", \"label\": 2}\n",
+            Format::JsonLines,
+        ),
+        (b"file_name\tprediction\nx\t1\n", Format::Tsv),
+        (b"file_name,prediction\nx\t1\n", Format::Csv),
+    ];
+    for (bytes, format) in cases {
+        let path = put(&d, "p.json", bytes);
+        assert_eq!(
+            sniff(&path).unwrap(),
+            format,
+            "{:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+#[test]
+fn formats_parse_and_print_their_names() {
+    for format in Format::ALL {
+        assert_eq!(format.to_string().parse::<Format>().unwrap(), format);
+    }
+    assert_eq!("NDJSON".parse::<Format>().unwrap(), Format::JsonLines);
+    let e = "parquet".parse::<Format>().unwrap_err();
+    assert!(
+        e.contains("parquet") && e.contains("npy, npz, csv, tsv, json, jsonl"),
+        "{e}"
+    );
+}
