@@ -481,3 +481,55 @@ fn reads_a_record_tfds_wrote_and_encodes_it_to_the_same_length() {
     assert_ne!(ours, data);
     assert_eq!(example::encoded_len(&ex, 9), data.len() as u64);
 }
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any damage to a shard — bytes flipped, the file cut anywhere — gives errors, never
+        /// a panic, and never more examples than the shard holds.
+        #[test]
+        fn damaged_shards_never_panic(flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 0..4),
+                                       cut in any::<prop::sample::Index>()) {
+            // One written dataset, copied per case (writing syncs to disk: too slow per case).
+            static GOOD: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+            let good = GOOD.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                write(dir.path(), &annotations(10, 11), &WriteOptions::default(), 1);
+                let v = dir.path().join("imagenet2012_multilabel/3.0.0");
+                fs::read_dir(&v)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .map(|name| (name.clone(), fs::read(v.join(name)).unwrap()))
+                    .collect()
+            });
+            let dir = tempfile::tempdir().unwrap();
+            let v = dir.path().join("imagenet2012_multilabel/3.0.0");
+            fs::create_dir_all(&v).unwrap();
+            for (name, bytes) in good {
+                fs::write(v.join(name), bytes).unwrap();
+            }
+            let shard = shard_of(dir.path(), "imagenet_m");
+            let mut bytes = fs::read(&shard).unwrap();
+            for (at, x) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= x;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            fs::write(&shard, &bytes).unwrap();
+            let results: Vec<_> = Dataset::open(dir.path()).unwrap().iter(Split::ImagenetM).collect();
+            prop_assert!(results.iter().filter(|r| r.is_ok()).count() <= 5);
+            prop_assert!(results.iter().filter(|r| r.is_err()).count() <= 1);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoder(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = imagenet_multilabel::tfds::example::decode(&data);
+            let mut r = imagenet_multilabel::tfds::record::RecordReader::new(&data[..], "x");
+            let mut buf = Vec::new();
+            while let Ok(Some(_)) = r.next_into(&mut buf) {}
+        }
+    }
+}
