@@ -176,6 +176,41 @@ fn written_then_read_back_equals_the_input_in_tfds_order() {
 }
 
 #[test]
+fn map_parallel_keeps_stored_order_and_stops_at_the_first_error() {
+    let ann = annotations(50, 12);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 3);
+    let ds = Dataset::open(dir.path()).unwrap();
+    let serial: Vec<String> = ds
+        .iter(Split::Validation)
+        .map(|e| e.unwrap().file_name)
+        .collect();
+    for batch in [1, 7, 64] {
+        let parallel: Vec<String> = ds
+            .map_parallel(Split::Validation, batch, |e| e.file_name)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(parallel, serial);
+    }
+    // Damage the 10th record: 9 results, then the error, then nothing.
+    let shard = shard_of(dir.path(), "validation");
+    let mut bytes = fs::read(&shard).unwrap();
+    let mut at = 0usize;
+    for _ in 0..9 {
+        at += u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize + 16;
+    }
+    bytes[at + 20] ^= 1;
+    fs::write(&shard, &bytes).unwrap();
+    let got: Vec<_> = ds
+        .map_parallel(Split::Validation, 4, |e| e.image.len())
+        .collect();
+    assert_eq!(got.len(), 10);
+    assert!(got[..9].iter().all(|r| r.is_ok()));
+    let e = got[9].as_ref().unwrap_err().to_string();
+    assert!(e.contains(&format!("record at byte {at}")), "{e}");
+}
+
+#[test]
 fn output_is_byte_reproducible_whatever_the_image_order() {
     let ann = annotations(120, 3);
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
