@@ -20,9 +20,9 @@ cargo build -q $FLAG -p imagenet-multilabel --example tfds_parity_fixture --exam
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/$PROFILE/examples
 "$BIN/tfds_parity_fixture" "$OUT" "$PER_CLASS" "$MEAN" "$SEED" >/dev/null
 "$PEER" "$OUT/ILSVRC2012_img_val.tar" "$OUT/human_accuracy_v3.0.0.json" "$OUT/ours"
-# parity.sh leaves TFDS's build (and its build.log with timings) in the newest
-# /tmp/tfds-parity.*/.
-TFDS_DIR=$(ls -dt /tmp/tfds-parity.*/tfds | head -1)
-grep -E '"seconds_(download_and_prepare|total)"|maxrss' "$TFDS_DIR/../build.log" >&2 || true
-"$BIN/tfds_compare" "$TFDS_DIR" "$OUT/ours"
-rm -rf "$OUT"
+# parity.sh leaves TFDS's build (and build.log with its timings) in a /tmp/tfds-parity.*/
+# of its own; ours is the one whose manual dir links to our tar (others may run it too).
+WORK=$(dirname "$(dirname "$(dirname "$(find /tmp -maxdepth 4 -path '/tmp/tfds-parity.*/scratch/manual/ILSVRC2012_img_val.tar' -lname "$OUT/*" | head -1)")")")
+grep -E '"seconds_(download_and_prepare|total)"|maxrss' "$WORK/build.log" >&2 || true
+"$BIN/tfds_compare" "$WORK/tfds" "$OUT/ours"
+rm -rf "$OUT" "$WORK"

@@ -358,7 +358,7 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
     assert!(!dir.path().join("imagenet2012_multilabel").exists());
 
     let options = WriteOptions {
-        missing: vec![ImageId(14)],
+        missing: vec![ImageId(14), ImageId(1)], // 1 is not annotated: not recorded
         ..WriteOptions::default()
     };
     let mut w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();

@@ -203,7 +203,14 @@ impl DatasetWriter {
             written: vec![false; NUM_VAL_IMAGES as usize + 1],
             remaining: 0,
             annotations: annotations.clone(),
-            missing: options.missing.clone(),
+            // What the metadata records: the annotated images that really have no size
+            // (`options.missing` may list more).
+            missing: annotations
+                .records()
+                .iter()
+                .map(|r| r.image)
+                .filter(|&i| len_of(i).is_none())
+                .collect(),
             overwrite: options.overwrite,
             finished: false,
             buf: Vec::new(),
@@ -353,9 +360,8 @@ impl DatasetWriter {
             put(&name, text)?;
         }
         if !self.missing.is_empty() {
-            let mut list: Vec<ImageId> = self.missing.clone();
-            list.sort_unstable();
-            let text: String = list.iter().map(|i| format!("{i}\n")).collect();
+            // Records are in image order, so the list is sorted.
+            let text: String = self.missing.iter().map(|i| format!("{i}\n")).collect();
             put("missing_images.txt", &text)?;
         }
 
