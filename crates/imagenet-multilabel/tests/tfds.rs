@@ -568,3 +568,20 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn read_annotations_refuses_shifted_original_labels() {
+    // What TFDS writes when the tar lacks an image: the next image's label, one slot early.
+    let ann = annotations(10, 13);
+    let mut records = ann.records().to_vec();
+    records[3].original = ImageId(records[3].image.0 + 1).original_label();
+    let imagenet_m = ann.imagenet_m().to_vec();
+    let shifted = Annotations::new(records, imagenet_m, ann.source().clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &shifted, &WriteOptions::default(), 1);
+    let e = read_annotations(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("ILSVRC2012_val_00000028.JPEG") && e.contains("labels are shifted or wrong"),
+        "{e}"
+    );
+}
