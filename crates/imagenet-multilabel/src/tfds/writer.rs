@@ -446,3 +446,11 @@ fn write_at(file: &File, mut offset: u64, mut bytes: &[u8]) -> std::io::Result<(
     }
     Ok(())
 }
+
+#[cfg(not(any(unix, windows)))]
+fn write_at(_file: &File, _offset: u64, _bytes: &[u8]) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "positioned writes are not available on this platform",
+    ))
+}
