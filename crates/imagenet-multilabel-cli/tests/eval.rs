@@ -460,3 +460,64 @@ fn demo_says_it_is_synthetic_and_matches_its_known_answers() {
         .unwrap();
     assert!(table_row.contains(first), "{table_row} vs {known}");
 }
+
+#[test]
+fn eval_from_a_built_dataset_gives_the_same_figures() {
+    use imagenet_multilabel::tfds::{DatasetWriter, WriteOptions as TfdsOptions};
+    let f = fixture(2);
+    // A TFDS dataset of the fixture (image bytes do not matter to grading).
+    let jpeg = |image: ImageId| format!("jpeg-{}", image.0).into_bytes();
+    let mut image_len = vec![None; 50_001];
+    for r in f.index.records() {
+        image_len[r.image.0 as usize] = Some(jpeg(r.image).len() as u64);
+    }
+    let data_dir = f.path("tfds");
+    let mut writer =
+        DatasetWriter::create(&data_dir, &f.index, &image_len, &TfdsOptions::default()).unwrap();
+    for r in f.index.records() {
+        writer.write_image(r.image, &jpeg(r.image)).unwrap();
+    }
+    writer.finish().unwrap();
+
+    let k = known(&f.index, 0.6, 1, false);
+    let preds = f.path("p.csv");
+    pred_files::write(
+        &preds,
+        &rows(&k.predictions),
+        &WriteOptions::new(Format::Csv),
+    )
+    .unwrap();
+    let from_json = f.eval_json(&[], &[&preds]);
+    let out = f
+        .cmd()
+        .args(["eval", "--json", "--dataset"])
+        .arg(&data_dir)
+        .arg(&preds)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_dataset: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "multilabel_accuracy",
+        "multilabel_accuracy_strict",
+        "multilabel_accuracy_per_image",
+        "imagenet_m",
+        "top1_original_annotated",
+        "counts",
+    ] {
+        assert_eq!(
+            from_json["models"][0][key], from_dataset["models"][0][key],
+            "{key}"
+        );
+    }
+    assert!(close(
+        from_dataset["models"][0]["multilabel_accuracy"]["value"]
+            .as_f64()
+            .unwrap(),
+        k.expected.multilabel_accuracy
+    ));
+}
