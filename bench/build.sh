@@ -24,16 +24,16 @@ GEN=$TARGET/release/examples/val_tar
 
 if [ ! -f "$WORK/in/ILSVRC2012_img_val.tar" ]; then
   echo "generating the real-size inputs in $WORK/in ..."
-  "$GEN" "$WORK/in" --per-class 20 --image-bytes 110000 --cmyk 1 --grayscale 2 --seed 1
+  "$GEN" "$WORK/in" --per-class 20 --image-bytes 110000 --cmyk 1 --grayscale 2 --real-size-json --seed 1
 fi
 TAR=$WORK/in/ILSVRC2012_img_val.tar
 JSON=$WORK/in/human_accuracy_v3.0.0.json
 ls -l "$TAR" "$JSON"
 
-# Seconds of wall time and peak RSS (MB) of one command, from GNU time.
+# Wall seconds, peak RSS (MB) and CPU seconds (user + sys) of one command, from GNU time.
 measure() {
-  /usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log"; exit 1; }
-  awk '{ printf "%s %.0f\n", $1, $2 / 1024 }' "$WORK/time.txt"
+  /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$WORK/last.log" 2>&1 || { cat "$WORK/last.log"; exit 1; }
+  awk '{ printf "%s %.0f %.2f\n", $1, $2 / 1024, $3 + $4 }' "$WORK/time.txt"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -41,7 +41,7 @@ cat "$TAR" > /dev/null; cat "$TAR" > /dev/null   # warm the page cache
 
 : > "$WORK/cat.txt"; : > "$WORK/ours.txt"
 for i in $(seq "$RUNS"); do
-  measure cat "$TAR" >> "$WORK/cat.txt"
+  measure sh -c "cat \"$TAR\" > /dev/null" >> "$WORK/cat.txt"
   rm -rf "$WORK/ours"
   measure "$BIN" build "$TAR" --out "$WORK/ours" --annotations "$JSON" --no-cache --quiet >> "$WORK/ours.txt"
 done
@@ -55,7 +55,7 @@ OURS=$(cut -d' ' -f1 "$WORK/ours.txt" | median)
 OURS_RSS=$(cut -d' ' -f2 "$WORK/ours.txt" | sort -n | tail -1)
 TFDS=$(cut -d' ' -f1 "$WORK/tfds.txt")
 TFDS_RSS=$(cut -d' ' -f2 "$WORK/tfds.txt")
-echo "cat  runs: $(cut -d' ' -f1 "$WORK/cat.txt" | tr '\n' ' ') median $CAT s"
-echo "ours runs: $(cut -d' ' -f1 "$WORK/ours.txt" | tr '\n' ' ') median $OURS s, peak RSS $OURS_RSS MB"
-echo "tfds run:  $TFDS s, peak RSS $TFDS_RSS MB"
+echo "cat  runs: $(cut -d' ' -f1 "$WORK/cat.txt" | tr '\n' ' ') median $CAT s, CPU $(cut -d' ' -f3 "$WORK/cat.txt" | median) s"
+echo "ours runs: $(cut -d' ' -f1 "$WORK/ours.txt" | tr '\n' ' ') median $OURS s, CPU $(cut -d' ' -f3 "$WORK/ours.txt" | median) s, peak RSS $OURS_RSS MB"
+echo "tfds run:  $TFDS s, CPU $(cut -d' ' -f3 "$WORK/tfds.txt") s, peak RSS $TFDS_RSS MB"
 awk -v c="$CAT" -v o="$OURS" -v t="$TFDS" 'BEGIN { printf "TFDS / ours = %.1fx   ours / cat = %.2fx\n", t / o, o / c }'

@@ -395,3 +395,137 @@ fn inspect_shows_splits_and_examples() {
         .code(2)
         .stderr(predicate::str::contains("no dataset at"));
 }
+
+/// Reads every WebDataset shard of `split` in `out`: (file name, original label, jpg).
+fn read_webdataset(out: &Path, split: &str) -> Vec<(String, u16, Vec<u8>)> {
+    let mut examples = Vec::new();
+    for name in entries(out) {
+        if !(name.starts_with(&format!("{split}-")) && name.ends_with(".tar")) {
+            continue;
+        }
+        let mut archive = tar::Archive::new(fs::File::open(out.join(&name)).unwrap());
+        let mut cls = 0u16;
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = entry.path().unwrap().to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut bytes).unwrap();
+            let (key, ext) = path.split_once('.').unwrap();
+            match ext {
+                "cls" => cls = String::from_utf8(bytes).unwrap().parse().unwrap(),
+                "jpg" => examples.push((format!("{key}.JPEG"), cls, bytes)),
+                _ => {}
+            }
+        }
+    }
+    examples
+}
+
+#[test]
+fn builds_webdataset_with_every_image_and_label() {
+    let probe = inputs(|_| {});
+    let drop: Vec<ImageId> = probe
+        .truth
+        .records
+        .iter()
+        .take(2)
+        .map(|r| r.image)
+        .collect();
+    let inputs = inputs(|s| {
+        s.shuffle = true;
+        s.images.retain(|i| !drop.contains(i));
+    });
+    inputs
+        .build(&[
+            "--format",
+            "webdataset",
+            "--shard-size",
+            "200KB",
+            "--allow-missing",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("validation 998 examples in"))
+        .stdout(predicate::str::contains("imagenet_m"));
+    let out = inputs.out();
+    let validation = read_webdataset(&out, "validation");
+    assert_eq!(validation.len(), 998);
+    for (name, cls, jpg) in &validation {
+        let image = ImageId::from_file_name(name).unwrap();
+        assert!(!drop.contains(&image));
+        assert_eq!(*cls, image.original_label().0, "{name}");
+        assert_eq!(jpg, &inputs.spec.jpeg(image), "{name}");
+    }
+    assert!(
+        entries(&out)
+            .iter()
+            .filter(|n| n.starts_with("validation-"))
+            .count()
+            > 1
+    );
+    let imagenet_m = read_webdataset(&out, "imagenet_m");
+    assert_eq!(
+        imagenet_m.len(),
+        inputs
+            .truth
+            .imagenet_m
+            .iter()
+            .filter(|i| !drop.contains(i))
+            .count()
+    );
+    let missing = fs::read_to_string(out.join("missing_images.txt")).unwrap();
+    assert!(missing.contains(&drop[0].file_name()));
+    // Nothing left beside the output.
+    let siblings = entries(inputs.dir.path());
+    assert!(
+        siblings.iter().all(|n| !n.contains("incomplete")),
+        "{siblings:?}"
+    );
+}
+
+#[test]
+fn builds_parquet_atomically() {
+    let inputs = inputs(|_| {});
+    let out = inputs.out();
+    inputs
+        .build(&["--format", "parquet"])
+        .env("IMAGENET_MULTILABEL_TEST_ABORT_AFTER", "100")
+        .assert()
+        .failure();
+    assert!(!out.exists(), "an interrupted build published {out:?}");
+    let left = entries(inputs.dir.path());
+    assert!(
+        left.iter().any(|n| n.starts_with(".out.incomplete-")),
+        "{left:?}"
+    );
+
+    inputs
+        .build(&["--format", "parquet"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("left by an interrupted build"))
+        .stdout(predicate::str::contains(
+            "validation 1000 examples in 1 file(s)",
+        ));
+    assert_eq!(
+        entries(&out),
+        [
+            "README.md",
+            "imagenet_m-00000-of-00001.parquet",
+            "validation-00000-of-00001.parquet"
+        ]
+    );
+    assert!(entries(inputs.dir.path())
+        .iter()
+        .all(|n| !n.contains("incomplete")));
+    inputs
+        .build(&["--format", "parquet"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already holds files"));
+    inputs
+        .build(&["--format", "parquet", "--force"])
+        .assert()
+        .success();
+    assert_eq!(entries(&out).len(), 3);
+}

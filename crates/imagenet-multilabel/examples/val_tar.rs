@@ -3,11 +3,11 @@
 //!
 //!   cargo run --release -p imagenet-multilabel --example val_tar -- OUT_DIR \
 //!       [--per-class N] [--image-bytes N] [--shuffle] [--pax] [--grayscale N] [--cmyk N] \
-//!       [--corrupt N] [--leave-out N] [--extras] [--seed S]
+//!       [--corrupt N] [--leave-out N] [--extras] [--real-size-json] [--seed S]
 //!
 //! The tar holds all 50,000 validation images (as the real one does) unless `--leave-out N`
 //! drops N annotated ones. `--image-bytes 110000` gives real-size images (~5.6 GB in all);
-//! the default is tiny. Grayscale, CMYK and corrupt images are drawn among annotated images.
+//! the default is tiny. `--real-size-json` pads the annotations to the real file's ~200 MB. Grayscale, CMYK and corrupt images are drawn among annotated images.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,6 +39,7 @@ fn main() -> Result<()> {
                     ImageSize::About(n)
                 };
             }
+            "--real-size-json" => spec.filler_bytes = Spec::real_size().filler_bytes,
             "--shuffle" => tar.shuffle = true,
             "--pax" => tar.naming = Naming::Pax,
             "--extras" => tar.extras = true,

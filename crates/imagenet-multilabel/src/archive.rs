@@ -3,9 +3,9 @@
 //!
 //! Why two phases: the TFDS layout needs every record's size before the first record is
 //! written (shard boundaries depend on them), and the headers give exactly that. The data
-//! pass then reads the file front to back in large reads on its own thread, handing one
-//! image at a time to the caller through a small bounded channel, so memory does not depend
-//! on the archive's size.
+//! pass then reads the wanted members front to back on its own thread, each straight into
+//! its own buffer, handing one image at a time to the caller through a small bounded
+//! channel, so memory does not depend on the archive's size.
 //!
 //! Labels never come from member order (TFDS zips the sorted member names with the label
 //! file, so one missing image shifts every later label): a member is identified by the
@@ -16,7 +16,7 @@
 //! files, and hidden, absolute, `..` or `~` paths are skipped, as TFDS skips them.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
@@ -319,10 +319,8 @@ impl Archive {
             let rx = rx;
             let chosen = &chosen;
             scope.spawn(move || {
-                let mut reader = BufReader::with_capacity(8 << 20, file);
-                let mut pos = 0u64;
                 for m in chosen {
-                    let bytes = read_member(&mut reader, &mut pos, m).map_err(|e| {
+                    let bytes = read_member(&file, m).map_err(|e| {
                         let at = format!("byte offset {} (member {})", m.offset, m.name);
                         if e.kind() == io::ErrorKind::UnexpectedEof {
                             Error::invalid(&self.path, at, "the file ended while reading this member; was it truncated since the headers were read?")
@@ -362,19 +360,16 @@ fn read_at(mut file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     file.read_exact(buf)
 }
 
-fn read_member(reader: &mut BufReader<File>, pos: &mut u64, m: &Member) -> io::Result<Vec<u8>> {
-    if m.offset != *pos {
-        // Within the buffer this moves a cursor; beyond it, one seek.
-        let delta = m.offset as i64 - *pos as i64;
-        if delta > 0 && delta < (1 << 24) {
-            reader.seek_relative(delta)?;
-        } else {
-            reader.seek(SeekFrom::Start(m.offset))?;
-        }
+/// Reads one member straight into its own buffer: one copy out of the page cache, no
+/// zero-filling, and only the wanted bytes (a buffered reader would copy the members in
+/// between too). Reads come in file order, so the kernel's readahead streams the file.
+fn read_member(mut file: &File, m: &Member) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(m.offset))?;
+    let mut bytes = Vec::with_capacity(m.size as usize);
+    file.take(m.size).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != m.size {
+        return Err(io::ErrorKind::UnexpectedEof.into());
     }
-    let mut bytes = vec![0u8; m.size as usize];
-    reader.read_exact(&mut bytes)?;
-    *pos = m.offset + m.size;
     Ok(bytes)
 }
 

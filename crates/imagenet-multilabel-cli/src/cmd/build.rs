@@ -18,7 +18,10 @@ use anyhow::Result;
 use imagenet_multilabel::archive::Archive;
 use imagenet_multilabel::images::{self, ImageCheck};
 use imagenet_multilabel::tfds::{self, DatasetWriter, WriteOptions};
-use imagenet_multilabel::{Annotations, Error, ImageId, Split};
+use imagenet_multilabel::{Annotations, Error, Example, ImageId, Split};
+use imagenet_multilabel_formats::{
+    write_dataset_card, ParquetOptions, ParquetWriter, Summary, WebDatasetOptions, WebDatasetWriter,
+};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
@@ -179,9 +182,15 @@ pub fn run(args: Args) -> Result<()> {
             &wanted,
             &mut pass,
         )?,
-        Format::Parquet | Format::Webdataset => {
-            build_files(&args, &annotations, &archive, &splits, &wanted, &mut pass)?
-        }
+        Format::Parquet | Format::Webdataset => build_files(
+            &args,
+            &annotations,
+            &archive,
+            &splits,
+            &needed_missing,
+            &wanted,
+            &mut pass,
+        )?,
     };
     progress.finish_and_clear();
 
@@ -268,14 +277,156 @@ fn build_tfds(
 }
 
 fn build_files(
-    _args: &Args,
-    _annotations: &Annotations,
-    _archive: &Archive,
-    _splits: &[Split],
-    _wanted: &[bool],
-    _pass: &mut Pass,
+    args: &Args,
+    annotations: &Annotations,
+    archive: &Archive,
+    splits: &[Split],
+    missing: &[ImageId],
+    wanted: &[bool],
+    pass: &mut Pass,
 ) -> Result<Outcome> {
-    anyhow::bail!("Parquet and WebDataset output land with the formats crate")
+    let out = &args.out;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| UsageError(format!("--out {} has no folder name", out.display())))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let stale = format!(".{name}.incomplete-");
+    remove_stale(&parent, |n| n.starts_with(&stale));
+    // The whole build goes to a hidden sibling and becomes OUT by one rename: a reader
+    // never sees some splits without the others.
+    let temp = parent.join(format!("{stale}{}", std::process::id()));
+    fs::create_dir(&temp).map_err(|e| Error::io(&temp, e))?;
+    let guard = RemoveOnDrop(Some(temp.clone()));
+
+    let mut writers: Vec<(Split, FileWriter)> = Vec::new();
+    for &split in splits {
+        let writer = match args.format {
+            Format::Parquet => {
+                let mut options = ParquetOptions::default();
+                if let Some(size) = args.shard_size {
+                    options.max_bytes_per_file = Some(size);
+                }
+                FileWriter::Parquet(Box::new(ParquetWriter::create(&temp, split, &options)?))
+            }
+            _ => {
+                let mut options = WebDatasetOptions::default();
+                if let Some(size) = args.shard_size {
+                    options.max_bytes_per_shard = size;
+                }
+                FileWriter::WebDataset(Box::new(WebDatasetWriter::create(&temp, split, &options)?))
+            }
+        };
+        writers.push((split, writer));
+    }
+    let mut write = |image: ImageId, bytes: &[u8]| -> Result<()> {
+        let Some(record) = annotations.get(image) else {
+            return Ok(());
+        };
+        let example = Example {
+            image: bytes.to_vec(),
+            file_name: image.file_name(),
+            original_label: record.original,
+            correct_multi_labels: record.correct.clone(),
+            wrong_multi_labels: record.wrong.clone(),
+            unclear_multi_labels: record.unclear.clone(),
+            is_problematic: record.problematic,
+        };
+        for (split, writer) in &mut writers {
+            if *split == Split::Validation || record.imagenet_m {
+                writer.write(&example)?;
+            }
+        }
+        Ok(())
+    };
+    archive.read_images(
+        |image| wanted[image.0 as usize],
+        |member, bytes| pass.take(member.image, bytes, &mut write),
+    )?;
+    pass.flush(&mut write)?;
+    let mut lines = Vec::new();
+    let mut bytes = 0;
+    for (split, writer) in writers {
+        let summary = writer.finish()?;
+        bytes += summary.bytes;
+        lines.push(format!(
+            "{} {} examples in {} file(s)",
+            split.name(),
+            summary.examples,
+            summary.files.len()
+        ));
+    }
+    if args.format == Format::Parquet {
+        write_dataset_card(&temp, splits)?;
+    }
+    if !missing.is_empty() {
+        let text: String = missing.iter().map(|i| format!("{i}\n")).collect();
+        let path = temp.join("missing_images.txt");
+        fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+    }
+    publish(&temp, out)?;
+    std::mem::forget(guard);
+    Ok(Outcome {
+        dir: out.clone(),
+        splits: lines,
+        bytes,
+    })
+}
+
+/// One split's Parquet or WebDataset writer (boxed: the Parquet one is ~2 KB).
+enum FileWriter {
+    Parquet(Box<ParquetWriter>),
+    WebDataset(Box<WebDatasetWriter>),
+}
+
+impl FileWriter {
+    fn write(&mut self, example: &Example) -> Result<()> {
+        match self {
+            FileWriter::Parquet(w) => w.write(example)?,
+            FileWriter::WebDataset(w) => w.write(example)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Summary> {
+        Ok(match self {
+            FileWriter::Parquet(w) => w.finish()?,
+            FileWriter::WebDataset(w) => w.finish()?,
+        })
+    }
+}
+
+/// Removes a temporary folder unless defused (`mem::forget`) after publishing.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Makes the complete build `temp` become `out`: one rename, after moving aside (and then
+/// removing) an existing `out`, which `refuse_existing` allowed only when empty or forced.
+fn publish(temp: &Path, out: &Path) -> Result<()> {
+    if out.exists() {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = out.with_file_name(format!(".{name}.incomplete-old-{}", std::process::id()));
+        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
+        fs::rename(temp, out).map_err(|e| Error::io(out, e))?;
+        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+    } else {
+        fs::rename(temp, out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
 }
 
 /// The data pass's per-image work: verification batches, progress, the test abort.
