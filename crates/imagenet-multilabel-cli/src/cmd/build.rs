@@ -123,8 +123,15 @@ pub fn run(args: Args) -> Result<()> {
         .into());
     }
     refuse_existing(&args)?;
-    let annotations = config::load_annotations(args.annotations.clone(), args.no_cache)?;
-    let archive = Archive::open(&args.tar)?;
+    // The tar's headers are read while the annotations load: neither needs the other.
+    let (annotations, archive) = std::thread::scope(|scope| {
+        let scan = scope.spawn(|| Archive::open(&args.tar));
+        let annotations = config::load_annotations(args.annotations.clone(), args.no_cache);
+        let archive = scan
+            .join()
+            .map_err(|_| anyhow::anyhow!("reading the tar's headers failed unexpectedly"))?;
+        Ok::<_, anyhow::Error>((annotations?, archive?))
+    })?;
 
     let (missing, needed_missing) = missing_images(&annotations, &archive, &splits);
     if !needed_missing.is_empty() {
