@@ -26,7 +26,8 @@ pub const NAME_MEMBERS: [&str; 2] = ["file_names", "filenames"];
 pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: as for `.npy` (see `npy`'s module docs): the map is only read.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .map_err(|e| Error::io(path, e))?;
     let bytes: &[u8] = &map;
     if bytes.is_empty() {
         return Err(Error::invalid(path, "start of file", "the file is empty"));

@@ -358,9 +358,26 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn ranking_matches_a_stable_sort(values in prop::collection::vec(-4i8..4, NUM_CLASSES)) {
-        let scores: Vec<f64> = values.iter().map(|&v| f64::from(v) * 0.5).collect();
-        let mut expected: Vec<usize> = (0..NUM_CLASSES).collect();
+    fn ranking_matches_a_stable_sort(
+        values in prop_oneof![
+            prop::collection::vec(-4i8..4, NUM_CLASSES),
+            prop::collection::vec(-4i8..4, MAX_K..100),
+            prop::collection::vec(any::<i8>(), MAX_K..1100),
+        ],
+        bad in prop::option::of((0usize..1100, prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)])),
+    ) {
+        let mut scores: Vec<f64> = values.iter().map(|&v| f64::from(v) * 0.5).collect();
+        if let Some((at, value)) = bad {
+            // A non-finite score anywhere fails the row, at the first one.
+            let at = at % scores.len();
+            scores[at] = value;
+            let mut out = [ClassId(0); MAX_K];
+            let err = npy::rank_row_for_tests(&scores, &mut out).unwrap_err();
+            prop_assert_eq!(err.0, at);
+            return Ok(());
+        }
+        let n = scores.len();
+        let mut expected: Vec<usize> = (0..n).collect();
         // Stable sort by descending score keeps ties in class order.
         expected.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap());
         let mut out = [ClassId(0); MAX_K];
@@ -712,4 +729,25 @@ fn formats_parse_and_print_their_names() {
         e.contains("parquet") && e.contains("npy, npz, csv, tsv, json, jsonl"),
         "{e}"
     );
+}
+
+#[test]
+fn float16_bits_convert_exactly() {
+    for half in 0..=u16::MAX {
+        let fast = npy::f16_to_f32(half);
+        let exact = npy::f16_to_f64(half);
+        if exact.is_nan() {
+            assert!(fast.is_nan(), "{half:#06x}");
+        } else {
+            assert_eq!(f64::from(fast), exact, "{half:#06x}");
+        }
+    }
+    // And the fixture's encoder is its inverse on every finite half.
+    for half in (0..=u16::MAX).filter(|h| h & 0x7c00 != 0x7c00) {
+        assert_eq!(
+            pred_files::f32_to_f16(npy::f16_to_f32(half)),
+            half,
+            "{half:#06x}"
+        );
+    }
 }
