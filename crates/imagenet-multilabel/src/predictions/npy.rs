@@ -654,22 +654,19 @@ fn rank_contiguous<const W: usize, S: Score>(
 /// Scores per block in [`rank_contiguous`]: one AVX register of f32, at least [`MAX_K`].
 const LANES: usize = 8;
 
-/// An IEEE half-precision float as the float32 of the same value (exact), by moving bits.
+/// An IEEE half-precision float as the float32 of the same value (exact). Branch-free, so
+/// the ranking loop still vectorises: the exponent and mantissa bits are moved into place
+/// and rebiased by one exact multiplication by 2^112 (which also normalises subnormals),
+/// then infinities and NaNs get the all-ones exponent back (F. Giesen's method).
 pub(crate) fn f16_to_f32(half: u16) -> f32 {
-    let sign = u32::from(half & 0x8000) << 16;
-    let exponent = u32::from((half >> 10) & 0x1f);
-    let mantissa = u32::from(half & 0x3ff);
-    let bits = match exponent {
-        0 if mantissa == 0 => sign,
-        0 => {
-            // Subnormal: shift the leading 1 up to the implicit-bit position.
-            let shift = mantissa.leading_zeros() - 21;
-            sign | ((113 - shift) << 23) | (((mantissa << shift) & 0x3ff) << 13)
-        }
-        0x1f => sign | 0x7f80_0000 | (mantissa << 13),
-        _ => sign | ((exponent + 112) << 23) | (mantissa << 13),
-    };
-    f32::from_bits(bits)
+    let rebias = f32::from_bits((254 - 15) << 23);
+    let was_inf_nan = f32::from_bits((127 + 16) << 23);
+    let magnitude = f32::from_bits(u32::from(half & 0x7fff) << 13) * rebias;
+    let mut bits = magnitude.to_bits();
+    if magnitude >= was_inf_nan {
+        bits |= 0xff << 23;
+    }
+    f32::from_bits(bits | u32::from(half & 0x8000) << 16)
 }
 
 /// An IEEE half-precision float by its definition, to check [`f16_to_f32`] against.
