@@ -407,6 +407,61 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Headers that get past the magic: numpy-like dicts with random pieces.
+    #[test]
+    fn no_npy_header_makes_load_panic(
+        version in 1u8..4,
+        pieces in prop::collection::vec(prop_oneof![
+            Just("{".to_string()), Just("}".to_string()), Just("'descr': ".to_string()),
+            Just("'shape': ".to_string()), Just("'fortran_order': ".to_string()),
+            Just("True".to_string()), Just("False".to_string()), Just(", ".to_string()),
+            Just("(".to_string()), Just(")".to_string()), Just("'<f4'".to_string()),
+            Just("'|O'".to_string()), Just("'<U99999999999999999999'".to_string()),
+            "[0-9]{1,22}", "'[<>|]?[a-zA-Z][0-9]{0,3}'", ".{0,3}",
+        ], 0..16),
+        data in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let text = pieces.concat();
+        let mut bytes = b"\x93NUMPY".to_vec();
+        bytes.extend([version, 0]);
+        if version == 1 {
+            bytes.extend((text.len() as u16).to_le_bytes());
+        } else {
+            bytes.extend((text.len() as u32).to_le_bytes());
+        }
+        bytes.extend(text.as_bytes());
+        bytes.extend(&data);
+        let d = dir();
+        let path = put(&d, "h.npy", &bytes);
+        let _ = load(&path, &opts());
+        let _ = load(&path, &background());
+    }
+}
+
+#[test]
+fn fortran_order_scores_rank_like_c_order() {
+    let d = dir();
+    let rows = random_rows(some_images(7), 5, 17);
+    let c_order = pred_files::score_matrix(&rows, 1000, 0, 3);
+    let mut fortran = vec![0f32; c_order.len()];
+    for r in 0..7 {
+        for c in 0..1000 {
+            fortran[c * 7 + r] = c_order[r * 1000 + c];
+        }
+    }
+    let names: Vec<String> = rows.iter().map(|r| r.0.file_name()).collect();
+    let names = pred_files::unicode_array(&names);
+    let data = pred_files::encode_floats(&fortran, ScoreType::F64);
+    let array = pred_files::npy("<f8", &[7, 1000], true, &data);
+    let bytes =
+        pred_files::npz(&[("logits.npy", &array), ("file_names.npy", &names)], false).unwrap();
+    let path = put(&d, "f.npz", &bytes);
+    assert_same(&load(&path, &opts()).unwrap(), &rows);
+}
+
 /// Small valid files of every format, for the truncation test.
 fn valid_files() -> Vec<Vec<u8>> {
     let rows = random_rows(some_images(3), 2, 1);
