@@ -3,6 +3,7 @@
 
 mod cmd;
 mod config;
+mod fetch;
 
 use std::process::ExitCode;
 

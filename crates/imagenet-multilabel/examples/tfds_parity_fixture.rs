@@ -4,21 +4,21 @@
 //!
 //!   cargo run -p imagenet-multilabel --example tfds_parity_fixture -- OUT PER_CLASS [MEAN_IMAGE_BYTES] [SEED]
 //!
-//! OUT gets `ILSVRC2012_img_val.tar`, `human_accuracy_v3.0.0.json` and the data dir `ours/`.
+//! OUT gets `ILSVRC2012_img_val.tar`, `human_accuracy_v3.0.0.json` (from
+//! `fixture::annotations`, read back by `annotations::load`) and the data dir `ours/`.
 //! PER_CLASS annotated images per class of about MEAN_IMAGE_BYTES each (default 2000); the
 //! tar holds all 50,000 images in shuffled order, with fake JPEG bytes (TFDS passes bytes
 //! through unchecked).
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
+use imagenet_multilabel::annotations::{load, LoadOptions};
+use imagenet_multilabel::fixture::annotations::{generate, Spec};
 use imagenet_multilabel::fixture::Rng;
 use imagenet_multilabel::tfds::{DatasetWriter, WriteOptions};
-use imagenet_multilabel::{Annotations, ClassId, ImageId, Record, Source, Version};
-use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
+use imagenet_multilabel::ImageId;
 
 /// Any error, printed by `main`.
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -35,103 +35,27 @@ fn main() -> Result<()> {
     std::fs::create_dir_all(out)?;
     let mut rng = Rng::new(seed);
 
-    // The first PER_CLASS images of each class are annotated. The tar holds all 50,000
-    // images, as the real one does: TFDS zips the sorted member names with the label list,
-    // so with any image absent its original labels would shift (ours come from the number).
-    let mut taken = [0usize; 1000];
-    let mut annotated = Vec::new();
-    for image in ImageId::all() {
-        let c = image.original_label().index();
-        if taken[c] < per_class {
-            annotated.push(image);
-        }
-        taken[c] += 1;
-    }
-    let mut in_tar: Vec<ImageId> = ImageId::all().collect();
-
-    // Annotations: label lists sometimes absent, sometimes empty, sometimes with duplicates.
-    let mut initial = Map::new();
-    let mut problematic = Map::new();
-    let mut records = Vec::new();
-    for &image in &annotated {
-        let mut entry = Map::new();
-        let mut lists: [Vec<ClassId>; 3] = Default::default();
-        for (k, key) in ["correct", "wrong", "unclear"].iter().enumerate() {
-            if rng.chance(0.15) {
-                continue; // key absent
-            }
-            let mut l: Vec<ClassId> = (0..rng.below(4))
-                .map(|_| ClassId(rng.below(1000) as u16))
-                .collect();
-            if k == 0 {
-                l.insert(0, image.original_label());
-                if rng.chance(0.05) {
-                    l.push(image.original_label()); // a duplicate, kept by TFDS
-                }
-            }
-            entry.insert(
-                key.to_string(),
-                l.iter().map(|c| Value::from(c.wnid())).collect(),
-            );
-            lists[k] = l;
-        }
-        initial.insert(image.file_name(), Value::Object(entry));
-        let is_problematic = rng.chance(0.12);
-        if is_problematic {
-            let user = if rng.chance(0.5) {
-                "server_username"
-            } else {
-                "server_user_name"
-            };
-            problematic.insert(
-                image.file_name(),
-                json!({"reason": "drawing", user: "expert"}),
-            );
-        }
-        let [correct, wrong, unclear] = lists;
-        records.push(Record {
-            image,
-            original: image.original_label(),
-            correct,
-            wrong,
-            unclear,
-            problematic: is_problematic,
-            imagenet_m: false,
-        });
-    }
-    // An ImageNetV2 image: in the file, in no split.
-    initial.insert(
-        "imagenetv2/n01440764/7f0bc8.jpeg".into(),
-        json!({"correct": ["n01440764"]}),
-    );
-    let mut pool = annotated.clone();
-    rng.shuffle(&mut pool);
-    let imagenet_m: Vec<ImageId> = pool.into_iter().take(68).collect();
-    let mut top = BTreeMap::new();
-    top.insert("initial_annots", Value::Object(initial));
-    top.insert("problematic_images", Value::Object(problematic));
-    top.insert(
-        "imagenet_m",
-        imagenet_m
-            .iter()
-            .map(|i| Value::from(i.file_name()))
-            .collect(),
-    );
-    top.insert("review_log", json!([{"note": "ignored by the dataset"}]));
+    // The annotations: the shared generator's file (ImageNetV2 entries, absent and empty
+    // lists, duplicates, both reviewer-field spellings, decoy keys), read by the crate's own
+    // loader, which must return the generator's truth. The writer takes the loaded index.
+    let synthetic = generate(&Spec {
+        per_class,
+        seed,
+        ..Spec::default()
+    });
     let json_path = out.join("human_accuracy_v3.0.0.json");
-    let json_bytes = serde_json::to_vec(&top)?;
-    std::fs::write(&json_path, &json_bytes)?;
-    let sha256: String = Sha256::digest(&json_bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let source = Source {
-        path: json_path.clone(),
-        size: json_bytes.len() as u64,
-        sha256,
-        version: Version::Unrecognised,
-    };
-    let annotations = Annotations::new(records, imagenet_m, source)?;
+    synthetic.write_json(&json_path)?;
+    let annotations = load(&json_path, &LoadOptions::no_cache())?;
+    if annotations.records() != synthetic.records.as_slice()
+        || annotations.imagenet_m() != synthetic.imagenet_m.as_slice()
+    {
+        return Err("the annotations loader disagrees with the generator's truth".into());
+    }
+
+    // The tar holds all 50,000 images, as the real one does: TFDS zips the sorted member
+    // names with its label list, so with any image absent its original labels would shift
+    // (ours come from the image number).
+    let mut in_tar: Vec<ImageId> = ImageId::all().collect();
 
     // The tar, members in shuffled order.
     let tar_path = out.join("ILSVRC2012_img_val.tar");
@@ -141,7 +65,7 @@ fn main() -> Result<()> {
         for &image in &in_tar {
             // Unannotated images are tiny: only their names and positions matter.
             let len = match annotations.get(image) {
-                Some(_) => 4 + rng.below(2 * mean_bytes - 8) as usize + 2,
+                Some(_) => 4 + rng.below((2 * mean_bytes).saturating_sub(8).max(1)) as usize + 2,
                 None => 6 + rng.below(60) as usize,
             };
             let mut bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
@@ -165,6 +89,7 @@ fn main() -> Result<()> {
             image_len[image.0 as usize] = Some(entry.size());
         }
     }
+    let headers_s = started.elapsed().as_secs_f64();
     let data_dir = out.join("ours");
     let options = WriteOptions {
         overwrite: true,
@@ -185,9 +110,10 @@ fn main() -> Result<()> {
     }
     let summary = writer.finish()?;
     eprintln!(
-        "wrote {} in {:.2} s: {}",
+        "wrote {} in {:.2} s (tar headers {headers_s:.2} s, plan + write + publish {:.2} s): {}",
         summary.dir.display(),
         started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64() - headers_s,
         summary
             .splits
             .iter()

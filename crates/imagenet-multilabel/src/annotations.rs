@@ -13,10 +13,10 @@
 //!   so a file without it loads with an empty ImageNet-M.
 //!
 //! The rest (per-labeller annotations, review logs: most of the bytes) is skipped by a
-//! validating scanner ([`json`]) without being materialised. The file is memory-mapped and
-//! hashed (sha256, for the version check) on a second thread while it is parsed; pages both
-//! have passed are handed back to the kernel, so resident memory stays a few MB whatever
-//! the file's size.
+//! validating scanner (the `json` submodule) without being materialised. The file is
+//! memory-mapped and hashed (sha256, for the version check) on a second thread while it is
+//! parsed; pages both threads have passed are handed back to the kernel, so resident memory
+//! is bounded by how far one thread runs ahead of the other, not by the file's size.
 //!
 //! A second load of an unchanged file comes from a compact binary cache ([`crate::cache`]).
 
@@ -82,11 +82,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Annotations> {
 /// [`load`], also saying whether the cache was used and whether it could be written.
 pub fn load_with_report(path: &Path, options: &LoadOptions) -> Result<(Annotations, LoadReport)> {
     let mut report = LoadReport::default();
-    let key = match &options.cache_dir {
-        // A file whose key cannot be taken (no mtime) is simply not cached.
-        Some(_) => Some(cache::Key::of(path).map_err(|e| Error::io(path, e))?),
-        None => None,
-    };
+    // A file whose key cannot be taken (no mtime on this platform) is simply not cached; a
+    // missing file is reported by the parse below.
+    let key = options
+        .cache_dir
+        .as_ref()
+        .and_then(|_| cache::Key::of(path).ok());
     if let (Some(dir), Some(key)) = (&options.cache_dir, &key) {
         if let Some(hit) = cache::read(dir, key) {
             let source = source(path, key.size, hit.sha256);
@@ -133,7 +134,12 @@ const CHUNK: usize = json::PROGRESS_STEP;
 /// sha256 and size.
 fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        let error = std::io::Error::other("not a regular file: expected the annotations JSON file");
+        return Err(Error::io(path, error));
+    }
+    let size = meta.len();
     // SAFETY: the map is read-only and private to this call. If another process truncates
     // or rewrites the file while we read it, reads may see torn data or fault (SIGBUS); this
     // is the same trade ripgrep documents, and the annotations file is not expected to change
@@ -613,12 +619,24 @@ mod tests {
             ),
             "{message}"
         );
-        let missing = dir.path().join("absent.json");
-        let err = load(&missing, &LoadOptions::no_cache()).unwrap_err();
+        let err = load(dir.path(), &LoadOptions::no_cache())
+            .unwrap_err()
+            .to_string();
         assert!(
-            !err.is_bad_input() && err.to_string().contains("absent.json"),
+            err.ends_with("not a regular file: expected the annotations JSON file"),
             "{err}"
         );
+        let missing = dir.path().join("absent.json");
+        let cached = LoadOptions {
+            cache_dir: Some(dir.path().join("cache")),
+        };
+        for options in [LoadOptions::no_cache(), cached] {
+            let err = load(&missing, &options).unwrap_err();
+            assert!(
+                !err.is_bad_input() && err.to_string().contains("absent.json"),
+                "{err}"
+            );
+        }
         fs::write(&path, "").unwrap();
         let err = load(&path, &LoadOptions::no_cache())
             .unwrap_err()
@@ -698,5 +716,33 @@ mod tests {
             crate::home::home_dir().map(|h| h.join("cache"))
         );
         assert_eq!(LoadOptions::no_cache().cache_dir, None);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const VALID: &str = r#"{"x": [1, {"y": "\u00e9"}], "initial_annots": {"ILSVRC2012_val_00000001.JPEG": {"correct": ["n01440764"], "wrong": ["n01443537", "n01440764"]}, "v2/a.jpeg": {}, "ILSVRC2012_val_00000002.JPEG": {"unclear": []}}, "problematic_images": {"ILSVRC2012_val_00000002.JPEG": {"reason": "r"}}, "imagenet_m": ["ILSVRC2012_val_00000001.JPEG"]}"#;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any corruption of a valid file — a changed byte, a cut — gives a result or an
+            /// error, never a panic; an unchanged prefix of the valid file never loads.
+            #[test]
+            fn corrupted_files_never_panic(at in 0..VALID.len(), byte in any::<u8>(), cut in 0..VALID.len()) {
+                let mut bytes = VALID.as_bytes().to_vec();
+                bytes[at] = byte;
+                let _ = parse(&bytes, Path::new("h.json"));
+                prop_assert!(parse(&VALID.as_bytes()[..cut], Path::new("h.json")).is_err());
+            }
+        }
+
+        #[test]
+        fn the_valid_sample_is_valid() {
+            let (records, m) = parse(VALID.as_bytes(), Path::new("h.json")).unwrap();
+            assert_eq!(records.len(), 2);
+            assert_eq!(m, [ImageId(1)]);
+        }
     }
 }

@@ -124,7 +124,7 @@ pub fn write(dir: &Path, key: &Key, annotations: &Annotations) -> Result<()> {
     crate::atomic::write(entry_path(dir, key), &encode(key, annotations))
 }
 
-/// The entry's bytes (label lists must be shorter than 65,536: [`write`] checks).
+/// The entry's bytes (label lists must be shorter than 65,536: [`write()`] checks).
 pub fn encode(key: &Key, annotations: &Annotations) -> Vec<u8> {
     let records = annotations.records();
     let mut out = Vec::with_capacity(64 + records.len() * 16);

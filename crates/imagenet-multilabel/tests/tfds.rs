@@ -176,6 +176,41 @@ fn written_then_read_back_equals_the_input_in_tfds_order() {
 }
 
 #[test]
+fn map_parallel_keeps_stored_order_and_stops_at_the_first_error() {
+    let ann = annotations(50, 12);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 3);
+    let ds = Dataset::open(dir.path()).unwrap();
+    let serial: Vec<String> = ds
+        .iter(Split::Validation)
+        .map(|e| e.unwrap().file_name)
+        .collect();
+    for batch in [1, 7, 64] {
+        let parallel: Vec<String> = ds
+            .map_parallel(Split::Validation, batch, |e| e.file_name)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(parallel, serial);
+    }
+    // Damage the 10th record: 9 results, then the error, then nothing.
+    let shard = shard_of(dir.path(), "validation");
+    let mut bytes = fs::read(&shard).unwrap();
+    let mut at = 0usize;
+    for _ in 0..9 {
+        at += u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize + 16;
+    }
+    bytes[at + 20] ^= 1;
+    fs::write(&shard, &bytes).unwrap();
+    let got: Vec<_> = ds
+        .map_parallel(Split::Validation, 4, |e| e.image.len())
+        .collect();
+    assert_eq!(got.len(), 10);
+    assert!(got[..9].iter().all(|r| r.is_ok()));
+    let e = got[9].as_ref().unwrap_err().to_string();
+    assert!(e.contains(&format!("record at byte {at}")), "{e}");
+}
+
+#[test]
 fn output_is_byte_reproducible_whatever_the_image_order() {
     let ann = annotations(120, 3);
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -323,7 +358,7 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
     assert!(!dir.path().join("imagenet2012_multilabel").exists());
 
     let options = WriteOptions {
-        missing: vec![ImageId(14)],
+        missing: vec![ImageId(14), ImageId(1)], // 1 is not annotated: not recorded
         ..WriteOptions::default()
     };
     let mut w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
@@ -440,4 +475,113 @@ fn one_split_only_and_an_empty_split_is_an_error() {
         .unwrap()
         .to_string();
     assert!(e.contains("split imagenet_m would be empty"), "{e}");
+}
+
+/// One record exactly as TFDS 4.9.10 wrote it (parity fixture, smallest record): its map
+/// entries come in TFDS's unsorted order.
+const TFDS_RECORD: &str = concat!(
+    "db0000000000000018693a6e0ad8010a170a0e6f726967696e616c5f6c6162656c12051a030a01340a220a14",
+    "756e636c6561725f6d756c74695f6c6162656c73120a1a080a068404d903a5060a180a1277726f6e675f6d75",
+    "6c74695f6c6162656c7312021a000a1f0a14636f72726563745f6d756c74695f6c6162656c7312071a050a03",
+    "349a060a170a0e69735f70726f626c656d6174696312051a030a01000a160a05696d616765120d0a0b0a09ff",
+    "d8ffe0bf5116ffd90a2d0a0966696c655f6e616d6512200a1e0a1c494c53565243323031325f76616c5f3030",
+    "3030333536392e4a5045473aee932f",
+);
+
+#[test]
+fn reads_a_record_tfds_wrote_and_encodes_it_to_the_same_length() {
+    use imagenet_multilabel::tfds::{example, record};
+    let bytes: Vec<u8> = (0..TFDS_RECORD.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&TFDS_RECORD[i..i + 2], 16).unwrap())
+        .collect();
+    let mut r = record::RecordReader::new(&bytes[..], "tfds.tfrecord");
+    let mut data = Vec::new();
+    assert_eq!(r.next_into(&mut data).unwrap(), Some(0));
+    let ex = example::decode(&data).unwrap();
+    let want = Example {
+        image: vec![0xff, 0xd8, 0xff, 0xe0, 0xbf, 0x51, 0x16, 0xff, 0xd9],
+        file_name: "ILSVRC2012_val_00003569.JPEG".into(),
+        original_label: ClassId(52),
+        correct_multi_labels: vec![ClassId(52), ClassId(794)],
+        wrong_multi_labels: vec![],
+        unclear_multi_labels: vec![ClassId(516), ClassId(473), ClassId(805)],
+        is_problematic: false,
+    };
+    assert_eq!(ex, want);
+    assert_eq!(ImageId(3569).original_label(), ClassId(52));
+    // Same content, same length; only the map-entry order differs (ours is sorted).
+    let ours = example::encode(&ex);
+    assert_eq!(ours.len(), data.len());
+    assert_ne!(ours, data);
+    assert_eq!(example::encoded_len(&ex, 9), data.len() as u64);
+}
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any damage to a shard — bytes flipped, the file cut anywhere — gives errors, never
+        /// a panic, and never more examples than the shard holds.
+        #[test]
+        fn damaged_shards_never_panic(flips in proptest::collection::vec((any::<prop::sample::Index>(), 1u8..=255), 0..4),
+                                       cut in any::<prop::sample::Index>()) {
+            // One written dataset, copied per case (writing syncs to disk: too slow per case).
+            static GOOD: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+            let good = GOOD.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                write(dir.path(), &annotations(10, 11), &WriteOptions::default(), 1);
+                let v = dir.path().join("imagenet2012_multilabel/3.0.0");
+                fs::read_dir(&v)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .map(|name| (name.clone(), fs::read(v.join(name)).unwrap()))
+                    .collect()
+            });
+            let dir = tempfile::tempdir().unwrap();
+            let v = dir.path().join("imagenet2012_multilabel/3.0.0");
+            fs::create_dir_all(&v).unwrap();
+            for (name, bytes) in good {
+                fs::write(v.join(name), bytes).unwrap();
+            }
+            let shard = shard_of(dir.path(), "imagenet_m");
+            let mut bytes = fs::read(&shard).unwrap();
+            for (at, x) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= x;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            fs::write(&shard, &bytes).unwrap();
+            let results: Vec<_> = Dataset::open(dir.path()).unwrap().iter(Split::ImagenetM).collect();
+            prop_assert!(results.iter().filter(|r| r.is_ok()).count() <= 5);
+            prop_assert!(results.iter().filter(|r| r.is_err()).count() <= 1);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoder(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = imagenet_multilabel::tfds::example::decode(&data);
+            let mut r = imagenet_multilabel::tfds::record::RecordReader::new(&data[..], "x");
+            let mut buf = Vec::new();
+            while let Ok(Some(_)) = r.next_into(&mut buf) {}
+        }
+    }
+}
+
+#[test]
+fn read_annotations_refuses_shifted_original_labels() {
+    // What TFDS writes when the tar lacks an image: the next image's label, one slot early.
+    let ann = annotations(10, 13);
+    let mut records = ann.records().to_vec();
+    records[3].original = ImageId(records[3].image.0 + 1).original_label();
+    let imagenet_m = ann.imagenet_m().to_vec();
+    let shifted = Annotations::new(records, imagenet_m, ann.source().clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &shifted, &WriteOptions::default(), 1);
+    let e = read_annotations(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("ILSVRC2012_val_00000028.JPEG") && e.contains("labels are shifted or wrong"),
+        "{e}"
+    );
 }

@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<()> {
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        write_table(&mut out, &annotations, &reports)?;
+        write_table(&mut out, &annotations, &reports, args.dataset.is_some())?;
     }
     Ok(())
 }
@@ -134,14 +134,23 @@ fn ci(e: &Estimate) -> String {
     format!("[{:.2}, {:.2}]", 100.0 * e.ci95[0], 100.0 * e.ci95[1])
 }
 
-fn write_table(out: &mut impl Write, annotations: &Annotations, reports: &[Report]) -> Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    annotations: &Annotations,
+    reports: &[Report],
+    from_dataset: bool,
+) -> Result<()> {
     let source = annotations.source();
-    writeln!(
-        out,
-        "annotations: {} — {}",
-        source.path.display(),
-        source.version.describe()
-    )?;
+    if from_dataset {
+        writeln!(out, "labels: the built dataset {}", source.path.display())?;
+    } else {
+        writeln!(
+            out,
+            "annotations: {} — {}",
+            source.path.display(),
+            source.version.describe()
+        )?;
+    }
     if let Some(r) = reports.first() {
         writeln!(
             out,

@@ -653,4 +653,57 @@ mod tests {
         s.skip_value().unwrap();
         assert_eq!(calls.load(Ordering::Relaxed), text.len() / PROGRESS_STEP);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        const TOKENS: [&str; 22] = [
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            " ",
+            "\"a\"",
+            "\"",
+            "1",
+            "-",
+            "0",
+            ".",
+            "e",
+            "+",
+            "true",
+            "null",
+            "\\n",
+            "\\",
+            "x",
+            "\u{e9}",
+            "\"\\u00e9\"",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// On standard JSON (no NaN/Infinity, which Python accepts and serde_json does
+            /// not), the scanner accepts exactly what serde_json accepts.
+            #[test]
+            fn agrees_with_serde_json_on_validity(picks in proptest::collection::vec(0..TOKENS.len(), 0..24)) {
+                let text: String = picks.iter().map(|&i| TOKENS[i]).collect();
+                let ours = skip(&text).is_ok();
+                let theirs = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+                prop_assert_eq!(ours, theirs, "{:?}", text);
+            }
+
+            /// Arbitrary bytes never panic, and an error names a place inside the input.
+            #[test]
+            fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+                let mut s = Scanner::new(&bytes, Path::new("t.json"));
+                if let Err(Error::Json { offset, .. }) = s.skip_value() {
+                    prop_assert!(offset as usize <= bytes.len());
+                }
+            }
+        }
+    }
 }

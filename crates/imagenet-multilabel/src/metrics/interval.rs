@@ -97,6 +97,12 @@ mod tests {
             (l - (0.5 - Z95 * (1.0f64 / 16.0).sqrt())).abs() < 1e-15,
             "{l}"
         );
+        // The worked example of docs/METRICS.md: classes at 3/3 and 1/3 → [0.340, 0.993].
+        let [l, h] = stratified(2.0 / 3.0, &[3, 1], &[3, 3]);
+        assert!(
+            (l - 0.340).abs() < 5e-4 && (h - 0.993).abs() < 5e-4,
+            "{l} {h}"
+        );
         // Clipped to [0, 1].
         assert_eq!(stratified(0.5, &[1, 0], &[1, 1]), [0.0, 1.0]);
     }

@@ -11,9 +11,11 @@
 //! ImageNet-M, [`Report::imagenet_m`]: how many of the 68 ImageNet-M images get a top-1 in
 //! `correct ∪ unclear`; problematic images are *not* left out here, as in the reference.
 //!
-//! Every accuracy comes with a 95% interval ([`interval`]); docs/METRICS.md explains the
-//! choices and walks through an example.
+//! Every accuracy comes with a 95% interval ([`interval`]); [`compare`] gives the paired
+//! interval of the difference between two models. docs/METRICS.md explains the choices and
+//! walks through an example.
 
+pub mod compare;
 pub mod interval;
 
 mod tables;
@@ -27,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::index::{Annotations, LabelStatus, Version};
 use crate::predictions::Predictions;
 
+pub use self::compare::{compare, Difference};
 pub use self::tables::{write_mistakes_csv, write_per_class_csv};
 
 /// How many image names an error message lists before saying "and N more".
@@ -177,6 +180,23 @@ pub struct Report {
 /// Fails with [`Error::Mismatch`] when a class has no graded image (naming it), when
 /// annotated images to grade have no prediction (unless `options.allow_missing`), or when,
 /// with missing predictions allowed, a class is left with no predicted graded image.
+///
+/// ```
+/// use imagenet_multilabel::fixture::annotations::{generate, Spec};
+/// use imagenet_multilabel::fixture::known::{self, Plan};
+/// use imagenet_multilabel::metrics::{evaluate, EvalOptions};
+///
+/// // A synthetic index, and a model planned to hit 90% of what each class allows.
+/// let annotations = generate(&Spec { per_class: 5, ..Spec::default() }).annotations();
+/// let plan = Plan::fraction(&annotations, 0.9, 5, 7);
+/// let known = known::generate(&annotations, &plan)?;
+/// let report = evaluate(&annotations, &known.predictions, &EvalOptions::default())?;
+/// assert_eq!(report.multilabel_accuracy.value, known.expected.multilabel_accuracy);
+/// let [low, high] = report.multilabel_accuracy.ci95;
+/// assert!(low < report.multilabel_accuracy.value && report.multilabel_accuracy.value < high);
+/// assert_eq!(report.imagenet_m.total, 68);
+/// # Ok::<(), imagenet_multilabel::Error>(())
+/// ```
 pub fn evaluate(
     annotations: &Annotations,
     predictions: &Predictions,
@@ -201,7 +221,7 @@ pub fn evaluate(
         graded: 0,
         unreviewed: 0,
     };
-    let mut imagenet_m = (0usize, 0usize);
+    let (mut imagenet_m_hits, mut imagenet_m_total) = (0usize, 0usize);
     let (mut graded_missing, mut imagenet_m_missing) = (0usize, 0usize);
     let (mut to_grade, mut missing) = (0usize, Vec::new());
     let (mut original_hits, mut mistakes) = (0u64, Vec::new());
@@ -227,8 +247,8 @@ pub fn evaluate(
         let top1 = ranked[0];
         let status = record.status(top1);
         if record.imagenet_m {
-            imagenet_m.1 += 1;
-            imagenet_m.0 += usize::from(status.is_hit());
+            imagenet_m_total += 1;
+            imagenet_m_hits += usize::from(status.is_hit());
         }
         if !status.is_hit() && (graded || record.imagenet_m) {
             mistakes.push(Mistake {
@@ -255,10 +275,7 @@ pub fn evaluate(
         original_hits += u64::from(top1 == record.original);
     }
 
-    let empty = |n: &dyn Fn(usize) -> u32| -> Vec<ClassId> {
-        ClassId::all().filter(|c| n(c.index()) == 0).collect()
-    };
-    let no_graded = empty(&|c| annotated_graded[c]);
+    let no_graded = classes_without(|c| annotated_graded[c.index()]);
     if !no_graded.is_empty() {
         return Err(Error::Mismatch(format!(
             "{}: no graded (annotated, not problematic) image for {}; the protocol averages \
@@ -278,7 +295,7 @@ pub fn evaluate(
             name_images(&missing)
         )));
     }
-    let no_predicted = empty(&|c| rows[c].graded);
+    let no_predicted = classes_without(|c| rows[c.index()].graded);
     if !no_predicted.is_empty() {
         return Err(Error::Mismatch(format!(
             "{}: no prediction for any graded image of {}; the per-class average needs \
@@ -305,9 +322,9 @@ pub fn evaluate(
         multilabel_accuracy_per_image: per_image(per_image_hits, predicted as u64),
         multilabel_top5_accuracy: top5.then(|| class_mean(&rows, |r| r.top5.unwrap_or(0))),
         imagenet_m: ImagenetM {
-            correct: imagenet_m.0,
-            total: imagenet_m.1,
-            ci95: interval::wilson(imagenet_m.0 as u64, imagenet_m.1 as u64),
+            correct: imagenet_m_hits,
+            total: imagenet_m_total,
+            ci95: interval::wilson(imagenet_m_hits as u64, imagenet_m_total as u64),
         },
         top1_original_annotated: per_image(original_hits, predicted as u64),
         top1_original_all,
@@ -323,6 +340,11 @@ pub fn evaluate(
         per_class: rows,
         mistakes,
     })
+}
+
+/// The classes for which `count` is 0, in id order.
+fn classes_without(count: impl Fn(ClassId) -> u32) -> Vec<ClassId> {
+    ClassId::all().filter(|&c| count(c) == 0).collect()
 }
 
 /// The mean over the 1000 classes of `hits(row) / row.graded`, summed in class order, with

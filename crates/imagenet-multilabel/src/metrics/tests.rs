@@ -1,8 +1,19 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::fixture::annotations::Spec;
 use crate::fixture::known::{self, Plan};
 use crate::index::{Record, Source};
+
+/// A realistic index from the annotations fixture (`per_class` annotated images per class).
+fn synthetic(seed: u64, per_class: usize) -> Annotations {
+    let spec = Spec {
+        per_class,
+        seed,
+        ..Spec::default()
+    };
+    crate::fixture::annotations::generate(&spec).annotations()
+}
 
 fn source() -> Source {
     Source {
@@ -75,7 +86,7 @@ fn known_answers_at_several_sizes() {
         (4, 50, 1.0, 5),
         (5, 12, 0.93, 3),
     ] {
-        let annotations = known::index(seed, per_class);
+        let annotations = synthetic(seed, per_class);
         let mut plan = Plan::fraction(&annotations, fraction, k, seed + 100);
         plan.cover_all = seed % 2 == 0;
         let known = known::generate(&annotations, &plan).unwrap();
@@ -136,7 +147,7 @@ fn known_answers_at_several_sizes() {
 
 #[test]
 fn a_plan_the_index_cannot_carry_out_is_refused() {
-    let annotations = known::index(9, 2);
+    let annotations = synthetic(9, 2);
     let mut plan = Plan::fraction(&annotations, 1.0, 1, 0);
     plan.hits[3] += 1;
     let err = known::generate(&annotations, &plan)
@@ -427,7 +438,7 @@ fn original_top1_on_all_images_needs_all_of_them() {
 
 #[test]
 fn json_field_names_are_the_contract() {
-    let a = known::index(3, 4);
+    let a = synthetic(3, 4);
     let known = known::generate(&a, &Plan::fraction(&a, 0.7, 5, 1)).unwrap();
     let r = eval(&a, &known.predictions).unwrap();
     let v = serde_json::to_value(&r).unwrap();
@@ -548,4 +559,173 @@ fn csv_tables() {
     let bad = dir.path().join("no/such/dir/x.csv");
     let err = write_per_class_csv(&r, &bad).unwrap_err();
     assert!(matches!(err, Error::Io { .. }) && err.to_string().contains("x.csv"));
+}
+
+#[test]
+fn paired_difference_of_two_models() {
+    // Two images per class. A misses the first image of every class; B misses it too, and
+    // also the second image of classes below 100. Δ = 100 · ½ / 1000 = 0.05.
+    let a = hand_made(2, |_| {});
+    let first = |r: &Record| {
+        a.records()
+            .iter()
+            .find(|x| x.original == r.original)
+            .unwrap()
+            .image
+            == r.image
+    };
+    let model_a = predict(&a, 1, |r| {
+        Some(if first(r) {
+            other(r.original)
+        } else {
+            r.original
+        })
+    });
+    let model_b = predict(&a, 1, |r| {
+        Some(if first(r) || r.original.0 < 100 {
+            other(r.original)
+        } else {
+            r.original
+        })
+    });
+    let (ra, rb) = (eval(&a, &model_a).unwrap(), eval(&a, &model_b).unwrap());
+    let diff = compare(&ra, &rb).unwrap();
+    assert_eq!(
+        diff.value,
+        ra.multilabel_accuracy.value - rb.multilabel_accuracy.value
+    );
+    assert!((diff.value - 0.05).abs() < 1e-15);
+    assert_eq!((diff.only_a, diff.only_b), (100, 0));
+    // Per class below 100, d = (0, 1): mean ½, s² = ½, term ¼; Var = 100 · ¼ / 10⁶.
+    let half = interval::Z95 * (25.0f64 / 1e6).sqrt();
+    assert!((diff.ci95[0] - (0.05 - half)).abs() < 1e-12, "{diff:?}");
+    assert!((diff.ci95[1] - (0.05 + half)).abs() < 1e-12, "{diff:?}");
+    // Shared mistakes cancel: the paired interval is far narrower than the two separate ones
+    // combined, which overlap although the difference is clear.
+    let unpaired = |e: &Estimate| ((e.ci95[1] - e.ci95[0]) / 2.0).powi(2);
+    let unpaired_half =
+        (unpaired(&ra.multilabel_accuracy) + unpaired(&rb.multilabel_accuracy)).sqrt();
+    assert!(half * 4.0 < unpaired_half, "{half} vs {unpaired_half}");
+    assert!(diff.ci95[0] > 0.0);
+    assert!(ra.multilabel_accuracy.ci95[0] < rb.multilabel_accuracy.ci95[1]);
+
+    // Swapped: the mirror image. Against itself: exactly nothing.
+    let back = compare(&rb, &ra).unwrap();
+    assert_eq!(back.value, -diff.value);
+    assert_eq!((back.only_a, back.only_b), (0, 100));
+    assert!((back.ci95[0] + diff.ci95[1]).abs() < 1e-12);
+    let same = compare(&ra, &ra).unwrap();
+    assert_eq!(
+        (same.value, same.ci95, same.only_a, same.only_b),
+        (0.0, [0.0, 0.0], 0, 0)
+    );
+}
+
+#[test]
+fn a_paired_comparison_needs_the_same_images() {
+    let a = hand_made(2, |_| {});
+    let full = eval(&a, &predict(&a, 1, |r| Some(r.original))).unwrap();
+    let gap = a.records()[10].image;
+    let partial = evaluate(
+        &a,
+        &predict(&a, 1, |r| (r.image != gap).then_some(r.original)),
+        &EvalOptions {
+            allow_missing: true,
+        },
+    )
+    .unwrap();
+    let msg = compare(&full, &partial).unwrap_err().to_string();
+    assert!(msg.contains("not graded on the same images"), "{msg}");
+    assert!(msg.contains("preds.npy"), "{msg}");
+}
+
+/// Whatever the lists, flags and predictions, `evaluate` returns a report whose figures hang
+/// together, or a `Mismatch` — never a panic.
+#[test]
+fn random_inputs_give_a_consistent_report_or_a_mismatch() {
+    use crate::fixture::Rng;
+    let (mut ok, mut refused) = (0, 0);
+    for seed in 0..24u64 {
+        let mut rng = Rng::new(seed);
+        let per_class = 1 + rng.below(3) as usize;
+        let near = |rng: &mut Rng, c: ClassId| ClassId(((c.0 as u64 + rng.below(4)) % 1000) as u16);
+        let mut records = hand_made(per_class, |_| {}).records().to_vec();
+        let mut first = std::collections::HashSet::new();
+        for r in &mut records {
+            let o = r.original;
+            r.correct = (0..rng.below(3)).map(|_| near(&mut rng, o)).collect();
+            r.wrong = (0..rng.below(3)).map(|_| near(&mut rng, o)).collect();
+            r.unclear = (0..rng.below(2)).map(|_| near(&mut rng, o)).collect();
+            // Never a class's first image, so most runs can be graded.
+            r.problematic = !first.insert(o) && rng.chance(0.1);
+        }
+        let imagenet_m: Vec<ImageId> = records
+            .iter()
+            .filter(|_| rng.chance(0.01))
+            .map(|r| r.image)
+            .collect();
+        let a = Annotations::new(records, imagenet_m, source()).unwrap();
+        let k = 1 + rng.below(5) as usize;
+        let mut p = Predictions::new("random.csv", k, true);
+        let gaps = rng.chance(0.5);
+        for image in ImageId::all() {
+            if gaps && rng.chance(0.002) {
+                continue;
+            }
+            let top = ClassId((image.original_label().0 + rng.below(4) as u16) % 1000);
+            let ranked: Vec<ClassId> = (0..k as u16).map(|i| ClassId((top.0 + i) % 1000)).collect();
+            p.insert(image, &ranked);
+        }
+        let options = EvalOptions {
+            allow_missing: rng.chance(0.7),
+        };
+        let r = match evaluate(&a, &p, &options) {
+            Ok(r) => r,
+            Err(Error::Mismatch(_)) => {
+                refused += 1;
+                continue;
+            }
+            Err(e) => panic!("seed {seed}: {e}"),
+        };
+        ok += 1;
+        let estimates = [
+            Some(r.multilabel_accuracy),
+            Some(r.multilabel_accuracy_strict),
+            Some(r.multilabel_accuracy_per_image),
+            r.multilabel_top5_accuracy,
+            Some(r.top1_original_annotated),
+            r.top1_original_all,
+        ];
+        for e in estimates.into_iter().flatten() {
+            let [lo, hi] = e.ci95;
+            assert!(
+                0.0 <= lo && lo <= e.value && e.value <= hi && hi <= 1.0,
+                "seed {seed}: {e:?}"
+            );
+        }
+        assert!(r.multilabel_accuracy_strict.value <= r.multilabel_accuracy.value);
+        if let Some(top5) = r.multilabel_top5_accuracy {
+            assert!(top5.value >= r.multilabel_accuracy.value, "seed {seed}");
+        }
+        assert_eq!(r.counts.graded + r.counts.problematic, r.counts.annotated);
+        let rows_graded: u32 = r.per_class.iter().map(|c| c.graded).sum();
+        let rows_hits: u32 = r.per_class.iter().map(|c| c.correct).sum();
+        assert_eq!(rows_graded as usize, r.coverage.predicted);
+        assert_eq!(r.coverage.predicted + r.coverage.missing, r.counts.graded);
+        let graded_mistakes = r.mistakes.iter().filter(|m| !m.problematic).count();
+        assert_eq!(
+            graded_mistakes,
+            (rows_graded - rows_hits) as usize,
+            "seed {seed}"
+        );
+        let unreviewed = r
+            .mistakes
+            .iter()
+            .filter(|m| !m.problematic && m.status == LabelStatus::Unreviewed)
+            .count();
+        assert_eq!(unreviewed, r.counts.unreviewed);
+        let mean = r.per_class.iter().map(ClassRow::accuracy).sum::<f64>() / 1000.0;
+        assert_eq!(mean, r.multilabel_accuracy.value, "seed {seed}");
+    }
+    assert!(ok >= 8 && refused >= 2, "{ok} graded, {refused} refused");
 }

@@ -7,6 +7,46 @@
 //! - [`metadata`]: `dataset_info.json`, `features.json`, the `*.labels.txt` files.
 //! - [`DatasetWriter`] writes a dataset in one pass over the tar, images in any order;
 //!   [`Dataset`] reads one back (ours or one TFDS wrote).
+//!
+//! ```
+//! # fn main() -> imagenet_multilabel::Result<()> {
+//! use imagenet_multilabel::tfds::{Dataset, DatasetWriter, WriteOptions};
+//! use imagenet_multilabel::{Annotations, ClassId, ImageId, Record, Source, Split, Version};
+//!
+//! let record = |n: u32| Record {
+//!     image: ImageId(n),
+//!     original: ImageId(n).original_label(),
+//!     correct: vec![ImageId(n).original_label()],
+//!     wrong: vec![ClassId(7)],
+//!     unclear: vec![],
+//!     problematic: false,
+//!     imagenet_m: false,
+//! };
+//! let source = Source { path: "a.json".into(), size: 0, sha256: String::new(), version: Version::Unrecognised };
+//! let annotations = Annotations::new(vec![record(1), record(2)], vec![ImageId(2)], source)?;
+//! let jpeg = |n: u32| vec![0xff, 0xd8, n as u8, 0xff, 0xd9];
+//!
+//! // Sizes first (from the tar headers), then the images in any order.
+//! let mut sizes = vec![None; 50_001];
+//! sizes[1] = Some(5);
+//! sizes[2] = Some(5);
+//! let data_dir = tempfile::tempdir().unwrap();
+//! let mut writer = DatasetWriter::create(data_dir.path(), &annotations, &sizes, &WriteOptions::default())?;
+//! for n in [2, 1] {
+//!     writer.write_image(ImageId(n), &jpeg(n))?;
+//! }
+//! let summary = writer.finish()?; // publishes imagenet2012_multilabel/3.0.0/
+//!
+//! let dataset = Dataset::open(data_dir.path())?;
+//! let names: Vec<String> = dataset
+//!     .iter(Split::Validation)
+//!     .map(|e| e.map(|e| e.file_name))
+//!     .collect::<Result<_, _>>()?;
+//! assert_eq!(names.len(), 2);
+//! assert_eq!(summary.splits[1].num_examples(), 1);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod example;
 pub mod layout;
@@ -15,7 +55,7 @@ pub mod reader;
 pub mod record;
 pub mod writer;
 
-pub use reader::{read_annotations, Dataset, Examples, SplitInfo};
+pub use reader::{read_annotations, Dataset, Examples, MapParallel, SplitInfo};
 pub use writer::{DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
 
 /// The dataset's name, also the folder under the data dir.

@@ -2,10 +2,12 @@
 //! `dataset_info.json` says which shard files make a split and how many examples each holds;
 //! the records are read in stored order with both CRCs checked.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -135,6 +137,61 @@ impl Dataset {
                 ))),
             },
         }
+    }
+}
+
+impl Dataset {
+    /// The examples of `split` in stored order, each passed through `f` on the rayon pool,
+    /// `batch` examples at a time (memory stays bounded by one batch); results come in stored
+    /// order. The hook for decoding images in parallel, e.g.
+    /// `dataset.map_parallel(Split::Validation, 256, |ex| decode(&ex.image))`.
+    pub fn map_parallel<T, F>(&self, split: Split, batch: usize, f: F) -> MapParallel<T, F>
+    where
+        T: Send,
+        F: Fn(Example) -> T + Sync,
+    {
+        MapParallel {
+            examples: self.iter(split),
+            batch: batch.max(1),
+            f,
+            ready: VecDeque::new(),
+        }
+    }
+}
+
+/// Iterator of [`Dataset::map_parallel`].
+pub struct MapParallel<T, F> {
+    examples: Examples,
+    batch: usize,
+    f: F,
+    ready: VecDeque<Result<T>>,
+}
+
+impl<T: Send, F: Fn(Example) -> T + Sync> Iterator for MapParallel<T, F> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.ready.is_empty() {
+            let mut chunk = Vec::with_capacity(self.batch);
+            let mut error = None;
+            for ex in self.examples.by_ref() {
+                match ex {
+                    Ok(ex) => chunk.push(ex),
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+                if chunk.len() == self.batch {
+                    break;
+                }
+            }
+            let f = &self.f;
+            let mapped: Vec<T> = chunk.into_par_iter().map(f).collect();
+            self.ready.extend(mapped.into_iter().map(Ok));
+            self.ready.extend(error.map(Err));
+        }
+        self.ready.pop_front()
     }
 }
 

@@ -203,7 +203,14 @@ impl DatasetWriter {
             written: vec![false; NUM_VAL_IMAGES as usize + 1],
             remaining: 0,
             annotations: annotations.clone(),
-            missing: options.missing.clone(),
+            // What the metadata records: the annotated images that really have no size
+            // (`options.missing` may list more).
+            missing: annotations
+                .records()
+                .iter()
+                .map(|r| r.image)
+                .filter(|&i| len_of(i).is_none())
+                .collect(),
             overwrite: options.overwrite,
             finished: false,
             buf: Vec::new(),
@@ -232,6 +239,17 @@ impl DatasetWriter {
     /// The folder being written (`incomplete.XXXXXX_3.0.0`).
     pub fn temp_dir(&self) -> &Path {
         &self.temp_dir
+    }
+
+    /// The planned layout of each split (order, shards, offsets), e.g. to report it before
+    /// any image is read.
+    pub fn layouts(&self) -> &[SplitLayout] {
+        &self.layouts
+    }
+
+    /// Bytes of all shard files together, as planned.
+    pub fn planned_bytes(&self) -> u64 {
+        self.layouts.iter().flat_map(|l| &l.shard_sizes).sum()
     }
 
     /// Whether `image` belongs to a split being written (and so must be given once).
@@ -342,9 +360,8 @@ impl DatasetWriter {
             put(&name, text)?;
         }
         if !self.missing.is_empty() {
-            let mut list: Vec<ImageId> = self.missing.clone();
-            list.sort_unstable();
-            let text: String = list.iter().map(|i| format!("{i}\n")).collect();
+            // Records are in image order, so the list is sorted.
+            let text: String = self.missing.iter().map(|i| format!("{i}\n")).collect();
             put("missing_images.txt", &text)?;
         }
 
@@ -367,6 +384,10 @@ impl DatasetWriter {
             fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         }
         self.finished = true;
+        // Make the rename itself durable (best effort: not every platform can sync a folder).
+        if let Ok(d) = File::open(&self.dataset_dir) {
+            let _ = d.sync_all();
+        }
         let splits = self
             .layouts
             .iter()
@@ -424,4 +445,12 @@ fn write_at(file: &File, mut offset: u64, mut bytes: &[u8]) -> std::io::Result<(
         offset += n as u64;
     }
     Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_at(_file: &File, _offset: u64, _bytes: &[u8]) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "positioned writes are not available on this platform",
+    ))
 }
