@@ -806,3 +806,51 @@ fn float16_bits_convert_exactly() {
         );
     }
 }
+
+#[test]
+fn files_written_by_real_numpy_load_as_numpy_ranks_them() {
+    // Made by testdata/make.py with numpy 2.4: np.savez / np.savez_compressed, float16/32/64,
+    // unicode and byte-string names, a 1001-column TF-slim output, Fortran-ordered big-endian
+    // ids, and pickled names.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/predictions/testdata");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let files = expected.as_object().unwrap();
+    assert_eq!(files.len(), 5);
+    for (file, want) in files {
+        let path = dir.join(file);
+        assert_eq!(sniff(&path).unwrap(), Format::Npz);
+        let options = LoadOptions {
+            format: None,
+            background_class: file.starts_with("slim"),
+        };
+        if let Some(fragment) = want.get("error") {
+            assert_mentions(
+                &error(&path, &options),
+                &path,
+                &[fragment.as_str().unwrap()],
+            );
+            continue;
+        }
+        let p = load(&path, &options).unwrap();
+        let want = want.as_object().unwrap();
+        assert_eq!(p.len(), want.len(), "{file}");
+        for (name, ranked) in want {
+            let ranked: Vec<ClassId> = ranked
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| ClassId(c.as_u64().unwrap() as u16))
+                .collect();
+            let image = ImageId::from_file_name(name).unwrap();
+            assert_eq!(p.ranked_for(image).unwrap(), &ranked[..], "{file} {name}");
+        }
+    }
+    // Without the flag, the slim file says what to do.
+    let path = dir.join("slim_1001_f64.npz");
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["1001", "--background-class"],
+    );
+}
