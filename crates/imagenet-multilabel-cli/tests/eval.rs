@@ -243,7 +243,16 @@ fn several_models_write_one_csv_each() {
     )
     .unwrap();
     let classes = f.path("classes.csv");
-    f.eval_json(&["--per-class", classes.to_str().unwrap()], &[&pa, &pb]);
+    let report = f.eval_json(&["--per-class", classes.to_str().unwrap()], &[&pa, &pb]);
+    // The second model is compared with the first on the same images, paired.
+    let diff = &report["comparisons"][0]["multilabel_accuracy_difference"];
+    let expected = b.expected.multilabel_accuracy - a.expected.multilabel_accuracy;
+    assert!(
+        (diff["value"].as_f64().unwrap() - expected).abs() < 1e-12,
+        "{diff}"
+    );
+    let ci = diff["ci95"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() < expected && expected < ci[1].as_f64().unwrap());
     assert!(f.path("classes.a.csv").is_file());
     assert!(f.path("classes.b.csv").is_file());
     assert!(!classes.exists());

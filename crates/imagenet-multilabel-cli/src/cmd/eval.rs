@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use imagenet_multilabel::metrics::{self, Estimate, EvalOptions, Report};
+use imagenet_multilabel::metrics::{self, Difference, Estimate, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, Format, LoadOptions};
 use imagenet_multilabel::{tfds, Annotations};
 use serde_json::json;
@@ -71,17 +71,37 @@ pub fn run(args: Args) -> Result<()> {
             metrics::write_mistakes_csv(report, &path)?;
         }
     }
+    let differences = differences_from_first(&reports);
     let mut out = std::io::stdout().lock();
     if args.json {
+        let comparisons: Vec<_> = reports
+            .iter()
+            .zip(&differences)
+            .skip(1)
+            .map(|(r, d)| {
+                json!({
+                    "predictions": r.predictions,
+                    "baseline": reports[0].predictions,
+                    "multilabel_accuracy_difference": d,
+                })
+            })
+            .collect();
         let value = json!({
             "schema": 1,
             "tool_version": env!("CARGO_PKG_VERSION"),
             "annotations": config::source_json(annotations.source()),
             "models": reports,
+            "comparisons": comparisons,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        write_table(&mut out, &annotations, &reports, args.dataset.is_some())?;
+        write_table(
+            &mut out,
+            &annotations,
+            &reports,
+            &differences,
+            args.dataset.is_some(),
+        )?;
     }
     Ok(())
 }
@@ -126,6 +146,20 @@ fn per_model_path(path: &Path, model: &Path, several: bool) -> PathBuf {
     path.with_file_name(format!("{stem}.{model}{ext}"))
 }
 
+/// For each model after the first, its paired headline difference from the first (None for
+/// the first, and where the two were not graded on the same images).
+fn differences_from_first(reports: &[Report]) -> Vec<Option<Difference>> {
+    reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (i > 0)
+                .then(|| metrics::compare(r, &reports[0]).ok())
+                .flatten()
+        })
+        .collect()
+}
+
 fn pct(e: &Estimate) -> String {
     format!("{:.2}", 100.0 * e.value)
 }
@@ -138,6 +172,7 @@ fn write_table(
     out: &mut impl Write,
     annotations: &Annotations,
     reports: &[Report],
+    differences: &[Option<Difference>],
     from_dataset: bool,
 ) -> Result<()> {
     let source = annotations.source();
@@ -161,6 +196,7 @@ fn write_table(
     writeln!(out)?;
     let header = [
         "model",
+        "Δ vs first",
         "ML acc %",
         "95% CI",
         "strict %",
@@ -171,12 +207,24 @@ fn write_table(
         "unreviewed",
     ];
     let names = model_names(reports);
-    let rows: Vec<[String; 9]> = reports
+    let rows: Vec<[String; 10]> = reports
         .iter()
         .zip(&names)
-        .map(|(r, name)| {
+        .zip(differences)
+        .map(|((r, name), d)| {
             [
                 name.clone(),
+                d.map_or_else(
+                    || "-".to_string(),
+                    |d| {
+                        format!(
+                            "{:+.2} [{:+.2}, {:+.2}]",
+                            100.0 * d.value,
+                            100.0 * d.ci95[0],
+                            100.0 * d.ci95[1]
+                        )
+                    },
+                ),
                 pct(&r.multilabel_accuracy),
                 ci(&r.multilabel_accuracy),
                 pct(&r.multilabel_accuracy_strict),
@@ -219,6 +267,7 @@ fn write_table(
     writeln!(
         out,
         "ML acc: per-class mean of top-1 in correct ∪ unclear over non-problematic images (the official metric); \
+         Δ vs first: paired difference in ML acc from the first model, with its 95% CI; \
          strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
          unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look)."
     )?;

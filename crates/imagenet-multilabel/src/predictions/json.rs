@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::Path;
 
-use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::{class_from_int, class_from_text, image_from_name, strip_bom, Collector};
@@ -110,19 +110,46 @@ pub fn load_lines(path: &Path, background_class: bool) -> Result<Predictions> {
 /// Whether `text` (starting at its first `{` or `[`) is JSON Lines: a second value follows
 /// the first, or the only value is a single record rather than a `{file_name: class}` map.
 pub(crate) fn looks_like_lines(text: &[u8]) -> bool {
-    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<Value>();
+    // Only the top-level keys are kept: a 50,000-entry object is skimmed, not built.
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<HasNameKey>();
     match stream.next() {
-        Some(Ok(first)) => {
+        Some(Ok(HasNameKey(has_name_key))) => {
             let rest = &text[stream.byte_offset()..];
-            if rest.iter().any(|b| !b.is_ascii_whitespace()) {
-                return true;
-            }
-            match first {
-                Value::Object(map) => map.keys().any(|k| NAME_KEYS.contains(&k.as_str())),
-                _ => false,
-            }
+            has_name_key || rest.iter().any(|b| !b.is_ascii_whitespace())
         }
         _ => false,
+    }
+}
+
+/// Whether a JSON value is an object with one of [`NAME_KEYS`] (a record, not a map of
+/// file names); values are skipped unparsed.
+struct HasNameKey(bool);
+
+impl<'de> serde::Deserialize<'de> for HasNameKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<HasNameKey, D::Error> {
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = HasNameKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<HasNameKey, A::Error> {
+                let mut found = false;
+                while let Some(key) = map.next_key::<String>()? {
+                    found |= NAME_KEYS.contains(&key.as_str());
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(HasNameKey(found))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<HasNameKey, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(HasNameKey(false))
+            }
+        }
+        deserializer.deserialize_any(Keys)
     }
 }
 

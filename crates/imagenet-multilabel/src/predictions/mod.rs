@@ -222,18 +222,25 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
 /// a second value follows on a later line or the first line is one record), else delimited
 /// text (TSV when the header line holds a tab, CSV otherwise).
 pub fn sniff(path: &Path) -> Result<Format> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    sniff_bytes(path, &bytes)
-}
-
-fn sniff_bytes(path: &Path, bytes: &[u8]) -> Result<Format> {
-    if bytes.starts_with(npy::MAGIC) {
+    use std::io::Read;
+    // The binary formats are told by their first bytes: a 200 MB score matrix is not read
+    // twice. Text formats are small enough to read whole (JSON needs its first value).
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut magic = Vec::with_capacity(8);
+    (&mut file)
+        .take(8)
+        .read_to_end(&mut magic)
+        .map_err(|e| Error::io(path, e))?;
+    if magic.starts_with(npy::MAGIC) {
         return Ok(Format::Npy);
     }
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+    if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
         return Ok(Format::Npz);
     }
-    let text = strip_bom(bytes);
+    let mut bytes = magic;
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    let text = strip_bom(&bytes);
     let Some(first) = text.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Err(Error::invalid(
             path,

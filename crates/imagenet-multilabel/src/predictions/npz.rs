@@ -26,7 +26,8 @@ pub const NAME_MEMBERS: [&str; 2] = ["file_names", "filenames"];
 pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: as for `.npy` (see `npy`'s module docs): the map is only read.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .map_err(|e| Error::io(path, e))?;
     let bytes: &[u8] = &map;
     if bytes.is_empty() {
         return Err(Error::invalid(path, "start of file", "the file is empty"));
@@ -126,11 +127,26 @@ fn member_bytes<'a>(
             ))),
         };
     }
-    // Grow as data arrives rather than trusting the declared size of a possibly corrupt file.
-    let mut data = Vec::with_capacity(member.size().min(1 << 28) as usize);
-    member
+    // Grow as data arrives rather than trusting the declared size of a possibly corrupt
+    // file, and stop one byte past it: a member that inflates beyond its declared size is
+    // corrupt (or a zip bomb), and is not decompressed to the end.
+    let declared = member.size();
+    let mut data = Vec::with_capacity(declared.min(1 << 28) as usize);
+    (&mut member)
+        .take(declared.saturating_add(1))
         .read_to_end(&mut data)
         .map_err(|e| corrupt(format!("cannot decompress the member: {e}")))?;
+    if data.len() as u64 != declared {
+        return Err(corrupt(format!(
+            "the member inflates to {}{} bytes, not the {declared} its header declares",
+            data.len(),
+            if data.len() as u64 > declared {
+                "+"
+            } else {
+                ""
+            }
+        )));
+    }
     Ok(Cow::Owned(data))
 }
 

@@ -358,9 +358,26 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn ranking_matches_a_stable_sort(values in prop::collection::vec(-4i8..4, NUM_CLASSES)) {
-        let scores: Vec<f64> = values.iter().map(|&v| f64::from(v) * 0.5).collect();
-        let mut expected: Vec<usize> = (0..NUM_CLASSES).collect();
+    fn ranking_matches_a_stable_sort(
+        values in prop_oneof![
+            prop::collection::vec(-4i8..4, NUM_CLASSES),
+            prop::collection::vec(-4i8..4, MAX_K..100),
+            prop::collection::vec(any::<i8>(), MAX_K..1100),
+        ],
+        bad in prop::option::of((0usize..1100, prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)])),
+    ) {
+        let mut scores: Vec<f64> = values.iter().map(|&v| f64::from(v) * 0.5).collect();
+        if let Some((at, value)) = bad {
+            // A non-finite score anywhere fails the row, at the first one.
+            let at = at % scores.len();
+            scores[at] = value;
+            let mut out = [ClassId(0); MAX_K];
+            let err = npy::rank_row_for_tests(&scores, &mut out).unwrap_err();
+            prop_assert_eq!(err.0, at);
+            return Ok(());
+        }
+        let n = scores.len();
+        let mut expected: Vec<usize> = (0..n).collect();
         // Stable sort by descending score keeps ties in class order.
         expected.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap());
         let mut out = [ClassId(0); MAX_K];
@@ -388,6 +405,61 @@ proptest! {
             let _ = load(&path, &opts());
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Headers that get past the magic: numpy-like dicts with random pieces.
+    #[test]
+    fn no_npy_header_makes_load_panic(
+        version in 1u8..4,
+        pieces in prop::collection::vec(prop_oneof![
+            Just("{".to_string()), Just("}".to_string()), Just("'descr': ".to_string()),
+            Just("'shape': ".to_string()), Just("'fortran_order': ".to_string()),
+            Just("True".to_string()), Just("False".to_string()), Just(", ".to_string()),
+            Just("(".to_string()), Just(")".to_string()), Just("'<f4'".to_string()),
+            Just("'|O'".to_string()), Just("'<U99999999999999999999'".to_string()),
+            "[0-9]{1,22}", "'[<>|]?[a-zA-Z][0-9]{0,3}'", ".{0,3}",
+        ], 0..16),
+        data in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let text = pieces.concat();
+        let mut bytes = b"\x93NUMPY".to_vec();
+        bytes.extend([version, 0]);
+        if version == 1 {
+            bytes.extend((text.len() as u16).to_le_bytes());
+        } else {
+            bytes.extend((text.len() as u32).to_le_bytes());
+        }
+        bytes.extend(text.as_bytes());
+        bytes.extend(&data);
+        let d = dir();
+        let path = put(&d, "h.npy", &bytes);
+        let _ = load(&path, &opts());
+        let _ = load(&path, &background());
+    }
+}
+
+#[test]
+fn fortran_order_scores_rank_like_c_order() {
+    let d = dir();
+    let rows = random_rows(some_images(7), 5, 17);
+    let c_order = pred_files::score_matrix(&rows, 1000, 0, 3);
+    let mut fortran = vec![0f32; c_order.len()];
+    for r in 0..7 {
+        for c in 0..1000 {
+            fortran[c * 7 + r] = c_order[r * 1000 + c];
+        }
+    }
+    let names: Vec<String> = rows.iter().map(|r| r.0.file_name()).collect();
+    let names = pred_files::unicode_array(&names);
+    let data = pred_files::encode_floats(&fortran, ScoreType::F64);
+    let array = pred_files::npy("<f8", &[7, 1000], true, &data);
+    let bytes =
+        pred_files::npz(&[("logits.npy", &array), ("file_names.npy", &names)], false).unwrap();
+    let path = put(&d, "f.npz", &bytes);
+    assert_same(&load(&path, &opts()).unwrap(), &rows);
 }
 
 /// Small valid files of every format, for the truncation test.
@@ -711,5 +783,74 @@ fn formats_parse_and_print_their_names() {
     assert!(
         e.contains("parquet") && e.contains("npy, npz, csv, tsv, json, jsonl"),
         "{e}"
+    );
+}
+
+#[test]
+fn float16_bits_convert_exactly() {
+    for half in 0..=u16::MAX {
+        let fast = npy::f16_to_f32(half);
+        let exact = npy::f16_to_f64(half);
+        if exact.is_nan() {
+            assert!(fast.is_nan(), "{half:#06x}");
+        } else {
+            assert_eq!(f64::from(fast), exact, "{half:#06x}");
+        }
+    }
+    // And the fixture's encoder is its inverse on every finite half.
+    for half in (0..=u16::MAX).filter(|h| h & 0x7c00 != 0x7c00) {
+        assert_eq!(
+            pred_files::f32_to_f16(npy::f16_to_f32(half)),
+            half,
+            "{half:#06x}"
+        );
+    }
+}
+
+#[test]
+fn files_written_by_real_numpy_load_as_numpy_ranks_them() {
+    // Made by testdata/make.py with numpy 2.4: np.savez / np.savez_compressed, float16/32/64,
+    // unicode and byte-string names, a 1001-column TF-slim output, Fortran-ordered big-endian
+    // ids, and pickled names.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/predictions/testdata");
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    let files = expected.as_object().unwrap();
+    assert_eq!(files.len(), 5);
+    for (file, want) in files {
+        let path = dir.join(file);
+        assert_eq!(sniff(&path).unwrap(), Format::Npz);
+        let options = LoadOptions {
+            format: None,
+            background_class: file.starts_with("slim"),
+        };
+        if let Some(fragment) = want.get("error") {
+            assert_mentions(
+                &error(&path, &options),
+                &path,
+                &[fragment.as_str().unwrap()],
+            );
+            continue;
+        }
+        let p = load(&path, &options).unwrap();
+        let want = want.as_object().unwrap();
+        assert_eq!(p.len(), want.len(), "{file}");
+        for (name, ranked) in want {
+            let ranked: Vec<ClassId> = ranked
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| ClassId(c.as_u64().unwrap() as u16))
+                .collect();
+            let image = ImageId::from_file_name(name).unwrap();
+            assert_eq!(p.ranked_for(image).unwrap(), &ranked[..], "{file} {name}");
+        }
+    }
+    // Without the flag, the slim file says what to do.
+    let path = dir.join("slim_1001_f64.npz");
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &["1001", "--background-class"],
     );
 }
