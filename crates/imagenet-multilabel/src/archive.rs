@@ -25,6 +25,10 @@ use crate::error::{Error, Result};
 
 const BLOCK: u64 = 512;
 
+/// The largest member read into memory. Real validation JPEGs are at most a few MB; the cap
+/// keeps memory bounded whatever a corrupt header claims.
+pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
+
 /// One validation image in the archive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
@@ -364,6 +368,12 @@ fn read_at(mut file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
 /// zero-filling, and only the wanted bytes (a buffered reader would copy the members in
 /// between too). Reads come in file order, so the kernel's readahead streams the file.
 fn read_member(mut file: &File, m: &Member) -> io::Result<Vec<u8>> {
+    if m.size > MAX_IMAGE_BYTES {
+        return Err(io::Error::other(format!(
+            "{} bytes is no ImageNet JPEG (the largest is a few MB; at most {MAX_IMAGE_BYTES} accepted)",
+            m.size
+        )));
+    }
     file.seek(SeekFrom::Start(m.offset))?;
     let mut bytes = Vec::with_capacity(m.size as usize);
     file.take(m.size).read_to_end(&mut bytes)?;
