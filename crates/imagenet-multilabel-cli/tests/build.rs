@@ -207,6 +207,11 @@ fn allow_missing_builds_the_rest_with_labels_by_number() {
     for image in &drop {
         assert!(listed.contains(&image.file_name()), "{listed}");
     }
+    let info = fs::read_to_string(version_dir(&inputs.out()).join("dataset_info.json")).unwrap();
+    assert!(
+        info.contains("4 annotated image(s) missing from the tar"),
+        "{info}"
+    );
 }
 
 #[test]
