@@ -106,7 +106,9 @@ impl Archive {
                 return Ok(());
             }
             let header = Header::parse(&block).map_err(|what| {
-                let message = if pos == 0 {
+                let message = if pos == 0 && block.starts_with(&[0x1f, 0x8b]) {
+                    "a gzip-compressed file, not a plain tar: decompress it first (ILSVRC2012_img_val.tar is not compressed)".to_string()
+                } else if pos == 0 {
                     format!("not a tar archive: the first 512 bytes are not a tar header ({what}); expected ILSVRC2012_img_val.tar")
                 } else {
                     format!("corrupt tar header ({what}) after member {last}")
@@ -662,6 +664,12 @@ mod tests {
         let msg = Archive::open(&path).unwrap_err().to_string();
         assert!(msg.contains("not a tar archive"), "{msg}");
         assert!(msg.contains("byte offset 0"), "{msg}");
+
+        let mut gz = vec![0x1f, 0x8b, 8, 0];
+        gz.resize(1024, 7);
+        std::fs::write(&path, &gz).unwrap();
+        let msg = Archive::open(&path).unwrap_err().to_string();
+        assert!(msg.contains("gzip-compressed"), "{msg}");
 
         std::fs::write(&path, b"").unwrap();
         let msg = Archive::open(&path).unwrap_err().to_string();
