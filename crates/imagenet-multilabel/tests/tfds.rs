@@ -585,3 +585,46 @@ fn read_annotations_refuses_shifted_original_labels() {
         "{e}"
     );
 }
+
+#[test]
+fn decoded_images_are_rgb_like_tensorflow_yields_them() {
+    use imagenet_multilabel::fixture::tar::{jpeg as fixture_jpeg, ImageKind};
+    let ann = annotations(12, 5);
+    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image).collect();
+    let kind = |i: ImageId| match images.iter().position(|&x| x == i) {
+        Some(0) => ImageKind::Grayscale,
+        Some(1) => ImageKind::Cmyk,
+        Some(2) => ImageKind::Corrupt,
+        _ => ImageKind::Color,
+    };
+    let bytes = |i: ImageId| fixture_jpeg(i, kind(i), Some(24), 9);
+    let mut len = vec![None; 50_001];
+    for &i in &images {
+        len[i.0 as usize] = Some(bytes(i).len() as u64);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = DatasetWriter::create(dir.path(), &ann, &len, &WriteOptions::default()).unwrap();
+    for &i in &images {
+        w.write_image(i, &bytes(i)).unwrap();
+    }
+    w.finish().unwrap();
+    let ds = Dataset::open(dir.path()).unwrap();
+    let (mut decoded, mut failed) = (0, Vec::new());
+    for item in ds.decoded(Split::Validation, 7) {
+        match item {
+            Ok((ex, rgb)) => {
+                let image = ex.image_id().unwrap();
+                assert_eq!(rgb.pixels.len(), (rgb.width * rgb.height * 3) as usize);
+                assert_eq!((rgb.width, rgb.height), (24, 24));
+                if kind(image) == ImageKind::Grayscale {
+                    assert!(rgb.pixels.chunks(3).all(|p| p[0] == p[1] && p[1] == p[2]));
+                }
+                decoded += 1;
+            }
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    assert_eq!(decoded, images.len() - 1);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains(&images[2].to_string()), "{}", failed[0]);
+}

@@ -7,15 +7,18 @@ use anyhow::{Context, Result};
 use imagenet_multilabel::fixture::annotations::{self as synthetic, Spec};
 use imagenet_multilabel::fixture::known::{self, Plan};
 use imagenet_multilabel::fixture::pred_files::{self, Row, WriteOptions};
+use imagenet_multilabel::fixture::tar::{self as tar_fixture, TarSpec};
 use imagenet_multilabel::predictions::Format;
 use imagenet_multilabel::{ImageId, Predictions};
 
-use crate::cmd::{eval, info};
+use crate::cmd::{build, eval, info, inspect};
 
 /// Run the whole pipeline on generated data: write a synthetic `human_accuracy_v3.0.0.json`
-/// in the real schema (20 images per class, with the real class tables) and two models'
-/// predictions whose every figure is known in advance, then run `info` and `eval` on them.
-/// The data is synthetic: the figures say nothing about any real model.
+/// in the real schema (20 images per class, with the real class tables), two models'
+/// predictions whose every figure is known in advance, and an `ILSVRC2012_img_val.tar` of
+/// small real JPEGs; then run `info`, `eval`, `build` (TFDS layout), `inspect` and
+/// `eval --dataset` on them. The data is synthetic: the figures say nothing about any real
+/// model.
 #[derive(clap::Args)]
 pub struct Args {
     /// Keep the generated files in this directory (created if absent) instead of a
@@ -107,7 +110,7 @@ pub fn run(args: Args) -> Result<()> {
     out.flush()?;
     eval::run(eval::Args {
         predictions: vec![strong_path, weak_path],
-        annotations: Some(json),
+        annotations: Some(json.clone()),
         dataset: None,
         format: None,
         background_class: false,
@@ -128,6 +131,69 @@ pub fn run(args: Args) -> Result<()> {
         weak.expected.imagenet_m_correct,
         weak.expected.imagenet_m_total,
     )?;
+
+    // The dataset itself: a tar of the annotated images (small real JPEGs, members shuffled,
+    // one grayscale and one CMYK image as the real archive has), built into the TFDS layout.
+    let annotated: Vec<ImageId> = index.records().iter().map(|r| r.image).collect();
+    let spec = TarSpec {
+        shuffle: true,
+        grayscale: annotated.iter().copied().take(1).collect(),
+        cmyk: annotated.iter().copied().skip(1).take(1).collect(),
+        ..TarSpec::of(annotated.iter().copied(), args.seed)
+    };
+    let tar = dir.join("ILSVRC2012_img_val.tar");
+    tar_fixture::write(&tar, &spec)?;
+    let data_dir = dir.join("tensorflow_datasets");
+    writeln!(
+        out,
+        "\n$ imagenet-multilabel build {} --out {} --verify-images",
+        tar.display(),
+        data_dir.display()
+    )?;
+    out.flush()?;
+    build::run(build::Args {
+        tar,
+        out: data_dir.clone(),
+        annotations: Some(json.clone()),
+        format: build::Format::Tfds,
+        splits: Vec::new(),
+        allow_missing: false,
+        verify_images: true,
+        force: true,
+        quiet: true,
+        shard_size: None,
+        no_cache: true,
+    })?;
+    writeln!(
+        out,
+        "\n$ imagenet-multilabel inspect {} -n 2",
+        data_dir.display()
+    )?;
+    out.flush()?;
+    inspect::run(inspect::Args {
+        dir: data_dir.clone(),
+        examples: 2,
+        all: false,
+    })?;
+    writeln!(
+        out,
+        "\n$ imagenet-multilabel eval --dataset {} {}",
+        data_dir.display(),
+        dir.join("strong_model.npy").display()
+    )?;
+    out.flush()?;
+    eval::run(eval::Args {
+        predictions: vec![dir.join("strong_model.npy")],
+        annotations: None,
+        dataset: Some(data_dir),
+        format: None,
+        background_class: false,
+        allow_missing: false,
+        json: false,
+        per_class: None,
+        mistakes: None,
+        no_cache: true,
+    })?;
     Ok(())
 }
 

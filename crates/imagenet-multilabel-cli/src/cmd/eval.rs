@@ -238,6 +238,15 @@ fn write_table(
             ]
         })
         .collect();
+    // The difference column only means something with several models.
+    let shown: Vec<usize> = (0..header.len())
+        .filter(|&c| c != 1 || reports.len() > 1)
+        .collect();
+    let header: Vec<&str> = shown.iter().map(|&c| header[c]).collect();
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| shown.iter().map(|&c| row[c].clone()).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -259,7 +268,7 @@ fn write_table(
             .collect::<Vec<_>>()
             .join("  ")
     };
-    writeln!(out, "{}", line(header.to_vec()))?;
+    writeln!(out, "{}", line(header))?;
     for row in &rows {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }
@@ -267,10 +276,16 @@ fn write_table(
     writeln!(
         out,
         "ML acc: per-class mean of top-1 in correct ∪ unclear over non-problematic images (the official metric); \
-         Δ vs first: paired difference in ML acc from the first model, with its 95% CI; \
          strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
          unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look)."
     )?;
+    if reports.len() > 1 {
+        writeln!(
+            out,
+            "Δ vs first: paired difference in ML acc from the first model, with its 95% CI \
+             (only when both were graded on the same images)."
+        )?;
+    }
     for (r, name) in reports.iter().zip(&names) {
         let c = &r.coverage;
         if c.missing > 0 || c.imagenet_m_missing > 0 {

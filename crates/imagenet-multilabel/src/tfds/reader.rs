@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::classes::ImageId;
 use crate::error::{Error, Result};
 use crate::example::{Example, Split};
+use crate::images::RgbImage;
 use crate::index::{Annotations, Record, Source, Version};
 use crate::tfds::example::decode;
 use crate::tfds::record::RecordReader;
@@ -156,6 +157,30 @@ impl Dataset {
             f,
             ready: VecDeque::new(),
         }
+    }
+}
+
+impl Dataset {
+    /// The examples of `split` in stored order with their images decoded to RGB
+    /// (`H×W×3 u8`), as `tfds.load` yields them: grayscale and CMYK JPEGs are converted to
+    /// RGB the way TensorFlow's decoder does ([`crate::images::decode_rgb`]). Decoding runs
+    /// in parallel, `batch` examples at a time. An image that does not decode is an error
+    /// naming the dataset and the example.
+    pub fn decoded(
+        &self,
+        split: Split,
+        batch: usize,
+    ) -> impl Iterator<Item = Result<(Example, RgbImage)>> + '_ {
+        let dir = self.dir.clone();
+        self.map_parallel(
+            split,
+            batch,
+            move |example| match crate::images::decode_rgb(&example.image) {
+                Ok(rgb) => Ok((example, rgb)),
+                Err(e) => Err(Error::invalid(&dir, &example.file_name, e.to_string())),
+            },
+        )
+        .map(|r| r.and_then(|inner| inner))
     }
 }
 
