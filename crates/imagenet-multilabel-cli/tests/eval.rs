@@ -481,7 +481,7 @@ fn eval_from_a_built_dataset_gives_the_same_figures() {
         image_len[r.image.0 as usize] = Some(jpeg(r.image).len() as u64);
     }
     let data_dir = f.path("tfds");
-    let mut writer =
+    let writer =
         DatasetWriter::create(&data_dir, &f.index, &image_len, &TfdsOptions::default()).unwrap();
     for r in f.index.records() {
         writer.write_image(r.image, &jpeg(r.image)).unwrap();

@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(N as u64 * IMAGE_BYTES as u64));
     g.bench_function("write_500x112KB", |b| {
         b.iter(|| {
-            let mut w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
+            let w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
             for &i in &order {
                 w.write_image(i, &jpeg).unwrap();
             }

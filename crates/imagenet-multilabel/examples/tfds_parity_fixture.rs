@@ -95,7 +95,7 @@ fn main() -> Result<()> {
         overwrite: true,
         ..WriteOptions::default()
     };
-    let mut writer = DatasetWriter::create(&data_dir, &annotations, &image_len, &options)?;
+    let writer = DatasetWriter::create(&data_dir, &annotations, &image_len, &options)?;
     let mut buf = Vec::new();
     for entry in tar::Archive::new(File::open(&tar_path)?).entries()? {
         let mut entry = entry?;

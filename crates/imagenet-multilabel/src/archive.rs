@@ -18,12 +18,17 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::classes::{ImageId, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
 
 const BLOCK: u64 = 512;
+
+/// Bytes of the tar mapped at a time by [`Archive::map_images`] (more when one member is
+/// larger).
+pub const MAP_WINDOW: u64 = 64 << 20;
 
 /// The largest member read into memory. Real validation JPEGs are at most a few MB; the cap
 /// keeps memory bounded whatever a corrupt header claims.
@@ -358,6 +363,157 @@ impl Archive {
             Ok(())
         })
     }
+
+    /// Calls `each` with every member `wanted` accepts and its bytes, in file order, on the
+    /// calling thread, the bytes borrowed from a memory map of the tar: nothing is copied
+    /// here, so a writer can hand them straight to the kernel. Stops at the first error.
+    ///
+    /// The tar is mapped a window of about [`MAP_WINDOW`] bytes at a time, each unmapped
+    /// once its members are done, so the mapped pages held stay bounded (they count as the
+    /// process's resident memory) whatever the tar's size.
+    ///
+    /// A map is only as stable as the file: were the tar truncated by another process
+    /// *during* the pass, touching the lost pages would kill this process with SIGBUS (the
+    /// choice ripgrep makes for its maps too; the archive is the user's own input, opened
+    /// read-only). A tar already shorter than its headers said is reported as an error
+    /// naming the member.
+    pub fn map_images<E: From<Error>>(
+        &self,
+        wanted: impl Fn(ImageId) -> bool,
+        mut each: impl FnMut(&Member, &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let (file, chosen) = self.open_chosen(wanted)?;
+        self.map_part(
+            &file,
+            &chosen,
+            MAP_WINDOW,
+            &AtomicBool::new(false),
+            &mut each,
+        )
+    }
+
+    /// [`Archive::map_images`] on `threads` threads at once, each over its own contiguous
+    /// part of the wanted members (of about equal bytes; file order within a part), calling
+    /// `each` from all of them. Stops soon after the first error, which it returns (of
+    /// several, the one of the earliest part).
+    pub fn par_map_images<E: From<Error> + Send>(
+        &self,
+        wanted: impl Fn(ImageId) -> bool,
+        threads: usize,
+        each: impl Fn(&Member, &[u8]) -> std::result::Result<(), E> + Sync,
+    ) -> std::result::Result<(), E> {
+        let (file, chosen) = self.open_chosen(wanted)?;
+        let total: u64 = chosen.iter().map(|m| m.size).sum();
+        let per_part = total.div_ceil(threads.max(1) as u64).max(1);
+        let mut parts: Vec<&[&Member]> = Vec::new();
+        let mut rest = &chosen[..];
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let n = rest
+                .iter()
+                .take_while(|m| {
+                    bytes += m.size;
+                    bytes - m.size < per_part
+                })
+                .count()
+                .max(1);
+            let (part, later) = rest.split_at(n);
+            parts.push(part);
+            rest = later;
+        }
+        let stop = AtomicBool::new(false);
+        let results: Vec<std::result::Result<(), E>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|part| {
+                    let (file, stop, each) = (&file, &stop, &each);
+                    scope.spawn(move || {
+                        let result =
+                            self.map_part(file, part, MAP_WINDOW, stop, &mut |m, b| each(m, b));
+                        if result.is_err() {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        result
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Mismatch("a thread writing the images panicked".into()).into())
+                    })
+                })
+                .collect()
+        });
+        results.into_iter().collect()
+    }
+
+    /// The tar, opened, and the members `wanted` accepts, checked to lie inside the file.
+    fn open_chosen(&self, wanted: impl Fn(ImageId) -> bool) -> Result<(File, Vec<&Member>)> {
+        let chosen: Vec<&Member> = self.members.iter().filter(|m| wanted(m.image)).collect();
+        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let file_len = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        if let Some(m) = chosen.iter().find(|m| m.offset + m.size > file_len) {
+            return Err(Error::invalid(
+                &self.path,
+                format!("byte offset {} (member {})", m.offset, m.name),
+                format!("the file ends at byte {file_len}, inside this member; was it truncated since the headers were read?"),
+            ));
+        }
+        Ok((file, chosen))
+    }
+
+    /// Maps `members` (in file order, inside the file) `window` bytes at a time and hands
+    /// each to `each`, until done, an error, or `stop`.
+    fn map_part<E: From<Error>>(
+        &self,
+        file: &File,
+        members: &[&Member],
+        window: u64,
+        stop: &AtomicBool,
+        each: &mut impl FnMut(&Member, &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut rest = members;
+        while let Some(first) = rest.first() {
+            // The members of this window: at least one, then as many as fit.
+            let start = first.offset;
+            let n = rest
+                .iter()
+                .skip(1)
+                .take_while(|m| m.offset + m.size - start <= window)
+                .count()
+                + 1;
+            let (window, later) = rest.split_at(n);
+            rest = later;
+            let end = window[n - 1].offset + window[n - 1].size;
+            let len = usize::try_from(end - start).map_err(|_| {
+                Error::invalid(
+                    &self.path,
+                    format!("byte offset {start}"),
+                    "a member too large to map",
+                )
+            })?;
+            if len == 0 {
+                // Empty members only: nothing to map (a zero-length map is an error).
+                for m in window {
+                    each(m, &[])?;
+                }
+                continue;
+            }
+            // SAFETY: read-only and within the file's length; see `map_images` for truncation.
+            let map = unsafe { memmap2::MmapOptions::new().offset(start).len(len).map(file) }
+                .map_err(|e| Error::io(&self.path, e))?;
+            for m in window {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let at = (m.offset - start) as usize;
+                each(m, &map[at..at + m.size as usize])?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `pread` without the Unix-only API: header reads are few and small.
@@ -610,6 +766,102 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.to_string(), "stop");
         assert_eq!(n, 5);
+    }
+
+    #[test]
+    fn mapped_passes_give_the_same_bytes() {
+        let mut spec = TarSpec::of((1..=60).map(ImageId), 700).leave_out(&[ImageId(9)]);
+        spec.shuffle = true;
+        spec.naming = Naming::Pax;
+        let (_dir, path) = build(&spec);
+        let archive = Archive::open(&path).unwrap();
+        let wanted = |i: ImageId| i.0 % 3 != 0;
+        let expected: Vec<(ImageId, Vec<u8>)> = read_all(&archive)
+            .into_iter()
+            .filter(|(i, _)| wanted(*i))
+            .collect();
+        let mut seq = Vec::new();
+        archive
+            .map_images(wanted, |m, b| -> Result<()> {
+                seq.push((m.image, b.to_vec()));
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seq, expected);
+        // Windows smaller than a member, a few members, many: the same bytes.
+        let (file, chosen) = archive.open_chosen(wanted).unwrap();
+        for window in [1, 2000, 5000, 1 << 20] {
+            let mut got = Vec::new();
+            archive
+                .map_part(
+                    &file,
+                    &chosen,
+                    window,
+                    &AtomicBool::new(false),
+                    &mut |m, b| {
+                        got.push((m.image, b.to_vec()));
+                        Ok::<(), Error>(())
+                    },
+                )
+                .unwrap();
+            assert_eq!(got, expected, "window {window}");
+        }
+        for threads in [1, 2, 3, 7, 100] {
+            let got = std::sync::Mutex::new(Vec::new());
+            archive
+                .par_map_images(wanted, threads, |m, b| -> Result<()> {
+                    got.lock().unwrap().push((m.image, b.to_vec()));
+                    Ok(())
+                })
+                .unwrap();
+            let mut got = got.into_inner().unwrap();
+            let position = |i: ImageId| spec.order().iter().position(|&o| o == i);
+            got.sort_by_key(|(i, _)| position(*i));
+            assert_eq!(got, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn mapped_passes_stop_at_errors_and_truncation() {
+        let (_dir, path) = build(&TarSpec::of((1..=200).map(ImageId), 2));
+        let archive = Archive::open(&path).unwrap();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let err = archive
+            .par_map_images(
+                |_| true,
+                2,
+                |m, _| {
+                    calls.fetch_add(1, Ordering::Relaxed);
+                    if m.image == ImageId(30) {
+                        Err(Error::Mismatch("stop at 30".into()))
+                    } else {
+                        Ok(())
+                    }
+                },
+            )
+            .unwrap_err();
+        assert_eq!(err.to_string(), "stop at 30");
+        // The other thread stops too, long before its 100 members (it may finish one).
+        assert!(calls.load(Ordering::Relaxed) < 200);
+
+        // Cut after the headers were read: an error naming the member, not a SIGBUS.
+        let last = archive.get(ImageId(200)).unwrap().clone();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..(last.offset + 1) as usize]).unwrap();
+        for par in [false, true] {
+            let result = if par {
+                archive.par_map_images(|_| true, 2, |_, _| Ok::<(), Error>(()))
+            } else {
+                archive.map_images(|_| true, |_, _| Ok::<(), Error>(()))
+            };
+            let msg = result.unwrap_err().to_string();
+            assert!(
+                msg.contains("ILSVRC2012_val_00000200.JPEG")
+                    && msg.contains(&format!("byte offset {}", last.offset))
+                    && msg.contains("truncated"),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn write(
     options: &WriteOptions,
     seed: u64,
 ) -> imagenet_multilabel::tfds::WriteSummary {
-    let mut w = DatasetWriter::create(data_dir, ann, &sizes(ann), options).unwrap();
+    let w = DatasetWriter::create(data_dir, ann, &sizes(ann), options).unwrap();
     let mut images: Vec<ImageId> = ann
         .records()
         .iter()
@@ -361,7 +361,7 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
         missing: vec![ImageId(14), ImageId(1)], // 1 is not annotated: not recorded
         ..WriteOptions::default()
     };
-    let mut w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
+    let w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
     assert!(!w.wants(ImageId(14)) && w.wants(ImageId(21)) && !w.wants(ImageId(1)));
     let e = w
         .write_image(ImageId(21), b"short")
@@ -395,7 +395,7 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
 fn an_unfinished_write_leaves_nothing_and_publishing_never_clobbers() {
     let ann = annotations(10, 7);
     let dir = tempfile::tempdir().unwrap();
-    let mut w =
+    let w =
         DatasetWriter::create(dir.path(), &ann, &sizes(&ann), &WriteOptions::default()).unwrap();
     let temp = w.temp_dir().to_path_buf();
     assert!(temp
@@ -603,7 +603,7 @@ fn decoded_images_are_rgb_like_tensorflow_yields_them() {
         len[i.0 as usize] = Some(bytes(i).len() as u64);
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut w = DatasetWriter::create(dir.path(), &ann, &len, &WriteOptions::default()).unwrap();
+    let w = DatasetWriter::create(dir.path(), &ann, &len, &WriteOptions::default()).unwrap();
     for &i in &images {
         w.write_image(i, &bytes(i)).unwrap();
     }

@@ -163,6 +163,7 @@ pub fn run(args: Args) -> Result<()> {
         quiet: true,
         shard_size: None,
         no_cache: true,
+        sync: false,
     })?;
     writeln!(
         out,

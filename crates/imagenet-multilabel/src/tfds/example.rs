@@ -149,6 +149,46 @@ pub fn encode_with_image(ex: &Example, image: &[u8], out: &mut Vec<u8>) {
     .unwrap_or_default(); // a Vec grows as needed: encoding into it cannot run out of space
 }
 
+/// Serializes `ex` around an image of `image_len` bytes without the image itself:
+/// `prefix + image + suffix` is exactly [`encode_with_image`]'s output (`ex.image` is
+/// ignored). The writer's path: it hands the image bytes straight from the mapped tar to the
+/// kernel instead of copying them into an encoding buffer first.
+///
+/// Protobuf concatenates repeated fields, so the sorted map is the entries before `"image"`,
+/// the image entry (written here by hand, as [`encoded_len`] counts it) and the entries
+/// after it, each part encoded on its own.
+pub fn encode_around_image(
+    ex: &Example,
+    image_len: u64,
+    prefix: &mut Vec<u8>,
+    suffix: &mut Vec<u8>,
+) {
+    let mut before = label_features(ex);
+    let after = before.split_off("image");
+    let before = Features { feature: before }.encode_to_vec();
+    suffix.clear();
+    Features { feature: after }
+        .encode(suffix)
+        .unwrap_or_default(); // a Vec grows as needed
+    let list = 1 + varint(image_len) + image_len;
+    let feature = 1 + varint(list) + list;
+    let entry = (1 + 1 + "image".len() as u64) + 1 + varint(feature) + feature;
+    let features = before.len() as u64 + 1 + varint(entry) + entry + suffix.len() as u64;
+    prefix.clear();
+    let varints = |values: &[u64], prefix: &mut Vec<u8>| {
+        for &v in values {
+            prost::encoding::encode_varint(v, prefix);
+        }
+    };
+    // Example{1: Features{the entries before "image", then 1: entry}}
+    varints(&[0x0a, features], prefix);
+    prefix.extend_from_slice(&before);
+    // entry{1: "image", 2: Feature{1: BytesList{1: image}}}
+    varints(&[0x0a, entry, 0x0a, "image".len() as u64], prefix);
+    prefix.extend_from_slice(b"image");
+    varints(&[0x12, feature, 0x0a, list, 0x0a, image_len], prefix);
+}
+
 /// The serialized length of `ex` if its image were `image_len` bytes long (`ex.image` is
 /// ignored): lets the writer plan every record's offset before reading any image.
 pub fn encoded_len(ex: &Example, image_len: u64) -> u64 {
@@ -253,6 +293,25 @@ mod tests {
             wrong_multi_labels: vec![],
             unclear_multi_labels: vec![ClassId(0)],
             is_problematic: true,
+        }
+    }
+
+    #[test]
+    fn encoding_around_the_image_is_byte_identical() {
+        let mut ex = sample();
+        let (mut prefix, mut suffix, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+        // Image sizes on both sides of each varint width change of the nested lengths.
+        for len in [
+            0usize, 1, 100, 110, 127, 128, 16_370, 16_384, 110_000, 2_097_140,
+        ] {
+            for labels in [vec![], vec![ClassId(3); 40]] {
+                ex.wrong_multi_labels = labels;
+                let image: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+                encode_around_image(&ex, len as u64, &mut prefix, &mut suffix);
+                encode_with_image(&ex, &image, &mut whole);
+                assert_eq!([&prefix[..], &image, &suffix].concat(), whole, "{len}");
+                assert_eq!(whole.len() as u64, encoded_len(&ex, len as u64));
+            }
         }
     }
 

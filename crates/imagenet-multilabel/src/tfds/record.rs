@@ -15,9 +15,12 @@ const MASK_DELTA: u32 = 0xa282_ead8;
 
 /// The masked CRC-32C of `data`, as TFRecord stores it.
 pub fn masked_crc32c(data: &[u8]) -> u32 {
-    crc32c::crc32c(data)
-        .rotate_right(15)
-        .wrapping_add(MASK_DELTA)
+    mask(crc32c::crc32c(data))
+}
+
+/// `crc`, a CRC-32C computed elsewhere (e.g. piecewise with `crc32c_append`), masked.
+pub fn mask(crc: u32) -> u32 {
+    crc.rotate_right(15).wrapping_add(MASK_DELTA)
 }
 
 /// The 12 bytes before a record of `len` bytes: its length and the length's masked CRC.
