@@ -1,11 +1,12 @@
 //! Reading `ILSVRC2012_img_val.tar`: first every header (seeking over the data, which is
-//! cheap on a file), then the wanted members' bytes in one sequential pass.
+//! cheap on a file), then the wanted members' bytes in one pass over a memory map.
 //!
 //! Why two phases: the TFDS layout needs every record's size before the first record is
 //! written (shard boundaries depend on them), and the headers give exactly that. The data
-//! pass then reads the wanted members front to back on its own thread, each straight into
-//! its own buffer, handing one image at a time to the caller through a small bounded
-//! channel, so memory does not depend on the archive's size.
+//! pass then maps the tar a window at a time and lends the caller each wanted member's bytes
+//! where they lie: nothing is copied into a buffer (the writer hands the slice to the kernel,
+//! which makes the only copy), and memory does not depend on the archive's size. The pass
+//! can also run on several threads, each over its own part of the tar.
 //!
 //! Labels never come from member order (TFDS zips the sorted member names with the label
 //! file, so one missing image shifts every later label): a member is identified by the
@@ -19,7 +20,6 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 
 use crate::classes::{ImageId, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
@@ -30,8 +30,8 @@ const BLOCK: u64 = 512;
 /// larger).
 pub const MAP_WINDOW: u64 = 64 << 20;
 
-/// The largest member read into memory. Real validation JPEGs are at most a few MB; the cap
-/// keeps memory bounded whatever a corrupt header claims.
+/// The largest member accepted as an image. Real validation JPEGs are at most a few MB; the
+/// cap keeps what one record may claim bounded whatever a corrupt header says.
 pub const MAX_IMAGE_BYTES: u64 = 256 << 20;
 
 /// One validation image in the archive.
@@ -312,58 +312,6 @@ impl Archive {
         sizes
     }
 
-    /// Reads the members `wanted` accepts, in file order, in one sequential pass on a reader
-    /// thread, and calls `each` with each member and its bytes on the calling thread. At
-    /// most a few dozen images are in flight. Stops at the first error, from the file or
-    /// from `each`.
-    pub fn read_images<E: From<Error>>(
-        &self,
-        wanted: impl Fn(ImageId) -> bool,
-        mut each: impl FnMut(&Member, Vec<u8>) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
-        let chosen: Vec<&Member> = self.members.iter().filter(|m| wanted(m.image)).collect();
-        let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let (tx, rx) = mpsc::sync_channel::<Result<Vec<u8>>>(32);
-        std::thread::scope(|scope| {
-            // Owned by this closure, so an early return drops it, which unblocks and stops
-            // the reader before the scope joins it.
-            let rx = rx;
-            let chosen = &chosen;
-            scope.spawn(move || {
-                for m in chosen {
-                    let bytes = read_member(&file, m).map_err(|e| {
-                        let at = format!("byte offset {} (member {})", m.offset, m.name);
-                        if e.kind() == io::ErrorKind::UnexpectedEof {
-                            Error::invalid(&self.path, at, "the file ended while reading this member; was it truncated since the headers were read?")
-                        } else {
-                            Error::invalid(&self.path, at, format!("cannot read the member: {e}"))
-                        }
-                    });
-                    let failed = bytes.is_err();
-                    // A closed channel means the consumer stopped: stop too.
-                    if tx.send(bytes).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-            for m in chosen.iter() {
-                match rx.recv() {
-                    Ok(Ok(bytes)) => each(m, bytes)?,
-                    Ok(Err(e)) => return Err(e.into()),
-                    Err(_) => {
-                        return Err(Error::invalid(
-                            &self.path,
-                            format!("member {}", m.name),
-                            "the reader thread stopped early",
-                        )
-                        .into())
-                    }
-                }
-            }
-            Ok(())
-        })
-    }
-
     /// Calls `each` with every member `wanted` accepts and its bytes, in file order, on the
     /// calling thread, the bytes borrowed from a memory map of the tar: nothing is copied
     /// here, so a writer can hand them straight to the kernel. Stops at the first error.
@@ -454,6 +402,13 @@ impl Archive {
         let chosen: Vec<&Member> = self.members.iter().filter(|m| wanted(m.image)).collect();
         let file = File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let file_len = file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        if let Some(m) = chosen.iter().find(|m| m.size > MAX_IMAGE_BYTES) {
+            return Err(Error::invalid(
+                &self.path,
+                format!("byte offset {} (member {})", m.offset, m.name),
+                format!("{} bytes is no ImageNet JPEG (the largest is a few MB; at most {MAX_IMAGE_BYTES} accepted)", m.size),
+            ));
+        }
         if let Some(m) = chosen.iter().find(|m| m.offset + m.size > file_len) {
             return Err(Error::invalid(
                 &self.path,
@@ -520,25 +475,6 @@ impl Archive {
 fn read_at(mut file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     file.seek(SeekFrom::Start(at))?;
     file.read_exact(buf)
-}
-
-/// Reads one member straight into its own buffer: one copy out of the page cache, no
-/// zero-filling, and only the wanted bytes (a buffered reader would copy the members in
-/// between too). Reads come in file order, so the kernel's readahead streams the file.
-fn read_member(mut file: &File, m: &Member) -> io::Result<Vec<u8>> {
-    if m.size > MAX_IMAGE_BYTES {
-        return Err(io::Error::other(format!(
-            "{} bytes is no ImageNet JPEG (the largest is a few MB; at most {MAX_IMAGE_BYTES} accepted)",
-            m.size
-        )));
-    }
-    file.seek(SeekFrom::Start(m.offset))?;
-    let mut bytes = Vec::with_capacity(m.size as usize);
-    file.take(m.size).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 != m.size {
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(bytes)
 }
 
 /// TFDS's rule (`os.path.normpath`, then no leading `.`, no absolute path, no trailing
@@ -678,10 +614,10 @@ mod tests {
     fn read_all(archive: &Archive) -> Vec<(ImageId, Vec<u8>)> {
         let mut out = Vec::new();
         archive
-            .read_images(
+            .map_images(
                 |_| true,
                 |m, bytes| -> Result<()> {
-                    out.push((m.image, bytes));
+                    out.push((m.image, bytes.to_vec()));
                     Ok(())
                 },
             )
@@ -734,7 +670,7 @@ mod tests {
         let archive = Archive::open(&path).unwrap();
         let mut seen = Vec::new();
         archive
-            .read_images(
+            .map_images(
                 |i| i.0 % 10 == 3,
                 |m, b| -> Result<()> {
                     assert_eq!(b.len() as u64, m.size);
@@ -752,7 +688,7 @@ mod tests {
         let archive = Archive::open(&path).unwrap();
         let mut n = 0;
         let err = archive
-            .read_images(
+            .map_images(
                 |_| true,
                 |_, _| {
                     n += 1;
@@ -776,9 +712,11 @@ mod tests {
         let (_dir, path) = build(&spec);
         let archive = Archive::open(&path).unwrap();
         let wanted = |i: ImageId| i.0 % 3 != 0;
-        let expected: Vec<(ImageId, Vec<u8>)> = read_all(&archive)
+        let expected: Vec<(ImageId, Vec<u8>)> = spec
+            .order()
             .into_iter()
-            .filter(|(i, _)| wanted(*i))
+            .filter(|&i| wanted(i))
+            .map(|i| (i, spec.jpeg(i)))
             .collect();
         let mut seq = Vec::new();
         archive
@@ -954,7 +892,7 @@ mod tests {
             }
             std::fs::write(&path, &bytes).unwrap();
             if let Ok(a) = Archive::open(&path) {
-                let _ = a.read_images(|_| true, |_, _| -> Result<()> { Ok(()) });
+                let _ = a.map_images(|_| true, |_, _| -> Result<()> { Ok(()) });
             }
         }
     }
