@@ -2,6 +2,7 @@
 //! Every dataset writer (TFDS, Parquet, WebDataset) and the reader share this type.
 
 use crate::classes::{ClassId, ImageId};
+use crate::index::Record;
 
 /// The seven features TFDS defines for `imagenet2012_multilabel`, as typed values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,19 @@ pub struct Example {
 }
 
 impl Example {
+    /// The example of an annotated image: its labels from the index, with `image` bytes.
+    pub fn from_record(record: &Record, image: Vec<u8>) -> Example {
+        Example {
+            image,
+            file_name: record.image.file_name(),
+            original_label: record.original,
+            correct_multi_labels: record.correct.clone(),
+            wrong_multi_labels: record.wrong.clone(),
+            unclear_multi_labels: record.unclear.clone(),
+            is_problematic: record.problematic,
+        }
+    }
+
     /// The image number, when the file name is a validation name.
     pub fn image_id(&self) -> Option<ImageId> {
         ImageId::from_file_name(&self.file_name)

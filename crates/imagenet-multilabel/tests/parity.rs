@@ -35,15 +35,7 @@ fn examples(annotations: &Annotations, rng: &mut Rng) -> Vec<Example> {
     let mut out: Vec<Example> = annotations
         .records()
         .iter()
-        .map(|r| Example {
-            image: Vec::new(),
-            file_name: r.image.file_name(),
-            original_label: r.original,
-            correct_multi_labels: r.correct.clone(),
-            wrong_multi_labels: r.wrong.clone(),
-            unclear_multi_labels: r.unclear.clone(),
-            is_problematic: r.problematic,
-        })
+        .map(|r| Example::from_record(r, Vec::new()))
         .collect();
     rng.shuffle(&mut out);
     out
