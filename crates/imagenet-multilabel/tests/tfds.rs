@@ -211,11 +211,27 @@ fn map_parallel_keeps_stored_order_and_stops_at_the_first_error() {
 }
 
 #[test]
-fn output_is_byte_reproducible_whatever_the_image_order() {
+fn output_is_byte_reproducible_whatever_the_image_order_and_threads() {
     let ann = annotations(120, 3);
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write(a.path(), &ann, &WriteOptions::default(), 10);
-    write(b.path(), &ann, &WriteOptions::default(), 11);
+    // The second from four threads at once, each its share of the images, with sync on.
+    let mut w =
+        DatasetWriter::create(b.path(), &ann, &sizes(&ann), &WriteOptions::default()).unwrap();
+    w.set_sync(true);
+    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image).collect();
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (w, images) = (&w, &images);
+            scope.spawn(move || {
+                for &i in images.iter().skip(t).step_by(4) {
+                    w.write_image(i, &jpeg(i)).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(w.remaining(), 0);
+    w.finish().unwrap();
     let va = a.path().join("imagenet2012_multilabel/3.0.0");
     let vb = b.path().join("imagenet2012_multilabel/3.0.0");
     let mut files: Vec<_> = fs::read_dir(&va)

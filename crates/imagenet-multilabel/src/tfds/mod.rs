@@ -31,7 +31,7 @@
 //! sizes[1] = Some(5);
 //! sizes[2] = Some(5);
 //! let data_dir = tempfile::tempdir().unwrap();
-//! let mut writer = DatasetWriter::create(data_dir.path(), &annotations, &sizes, &WriteOptions::default())?;
+//! let writer = DatasetWriter::create(data_dir.path(), &annotations, &sizes, &WriteOptions::default())?;
 //! for n in [2, 1] {
 //!     writer.write_image(ImageId(n), &jpeg(n))?;
 //! }
