@@ -357,15 +357,7 @@ fn build_files(
         let Some(record) = annotations.get(image) else {
             return Ok(());
         };
-        let example = Example {
-            image: bytes.to_vec(),
-            file_name: image.file_name(),
-            original_label: record.original,
-            correct_multi_labels: record.correct.clone(),
-            wrong_multi_labels: record.wrong.clone(),
-            unclear_multi_labels: record.unclear.clone(),
-            is_problematic: record.problematic,
-        };
+        let example = Example::from_record(record, bytes.to_vec());
         for (split, writer) in &mut writers {
             if *split == Split::Validation || record.imagenet_m {
                 writer.write(&example)?;

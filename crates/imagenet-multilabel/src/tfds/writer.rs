@@ -105,15 +105,7 @@ pub struct DatasetWriter {
 
 /// The Example of `record` without its image bytes.
 pub(crate) fn example_of(record: &Record) -> Example {
-    Example {
-        image: Vec::new(),
-        file_name: record.image.file_name(),
-        original_label: record.original,
-        correct_multi_labels: record.correct.clone(),
-        wrong_multi_labels: record.wrong.clone(),
-        unclear_multi_labels: record.unclear.clone(),
-        is_problematic: record.problematic,
-    }
+    Example::from_record(record, Vec::new())
 }
 
 impl DatasetWriter {
