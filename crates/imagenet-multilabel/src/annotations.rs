@@ -206,7 +206,7 @@ fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
         .ok()
         .flatten()
         .ok_or_else(|| Error::io(path, std::io::Error::other("the hashing thread failed")))?;
-    let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = crate::index::hex(&digest);
     Ok((records, imagenet_m, sha256, size))
 }
 
@@ -316,16 +316,11 @@ fn initial_annots(s: &mut Scanner<'_>) -> Result<Vec<Record>> {
                 ));
             }
         }
-        let [correct, wrong, unclear] = lists.map(Option::unwrap_or_default);
-        records.push(Record {
+        records.push(Record::new(
             image,
-            original: image.original_label(),
-            correct,
-            wrong,
-            unclear,
-            problematic: false,
-            imagenet_m: false,
-        });
+            lists.map(Option::unwrap_or_default),
+            false,
+        ));
     }
     Ok(records)
 }

@@ -86,7 +86,7 @@ impl Key {
 /// The file in `dir` that holds the entry for `key`'s path.
 pub fn entry_path(dir: &Path, key: &Key) -> PathBuf {
     let digest = Sha256::digest(key.path_bytes());
-    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let name = crate::index::hex(&digest[..8]);
     dir.join(format!("annotations-{name}.bin"))
 }
 
@@ -203,7 +203,7 @@ pub fn decode(bytes: &[u8], key: &Key) -> Option<Cached> {
     if sha.iter().all(|&b| b == 0) {
         return None;
     }
-    let sha256 = sha.iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = crate::index::hex(sha);
     let count = r.u32()? as usize;
     // Each record takes at least 11 bytes: a corrupt count cannot make us allocate much.
     let mut records = Vec::with_capacity(count.min(r.0.len() / 11));
@@ -221,16 +221,7 @@ pub fn decode(bytes: &[u8], key: &Key) -> Option<Cached> {
                 list.push(ClassId::new(r.u16()? as i64)?);
             }
         }
-        let [correct, wrong, unclear] = lists;
-        records.push(Record {
-            image,
-            original: image.original_label(),
-            correct,
-            wrong,
-            unclear,
-            problematic,
-            imagenet_m: false,
-        });
+        records.push(Record::new(image, lists, problematic));
     }
     let m = r.u32()? as usize;
     let mut imagenet_m = Vec::with_capacity(m.min(r.0.len() / 4));

@@ -59,6 +59,21 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record of `image` with these `[correct, wrong, unclear]` lists. The original label
+    /// always comes from the image number (never from a position in some list or archive).
+    pub fn new(image: ImageId, lists: [Vec<ClassId>; 3], problematic: bool) -> Record {
+        let [correct, wrong, unclear] = lists;
+        Record {
+            image,
+            original: image.original_label(),
+            correct,
+            wrong,
+            unclear,
+            problematic,
+            imagenet_m: false,
+        }
+    }
+
     /// How the review judged `label` for this image. A label in several lists takes the most
     /// favourable status, as the reference's `pred in correct + unclear` test does.
     pub fn status(&self, label: ClassId) -> LabelStatus {
@@ -72,6 +87,17 @@ impl Record {
             LabelStatus::Unreviewed
         }
     }
+}
+
+/// Lowercase hex of `bytes` (how sha256 digests are shown and compared).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Which release of the annotations a file is, judged by its sha256.

@@ -314,10 +314,7 @@ pub fn read_annotations(path: &Path) -> Result<Annotations> {
     }
     let info_path = dataset.dir.join("dataset_info.json");
     let info = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
-    let sha256: String = Sha256::digest(&info)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = crate::index::hex(&Sha256::digest(&info));
     let source = Source {
         path: dataset.dir.clone(),
         size: info.len() as u64,
