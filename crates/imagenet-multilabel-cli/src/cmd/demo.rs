@@ -108,18 +108,11 @@ pub fn run(args: Args) -> Result<()> {
         weak_path.display()
     )?;
     out.flush()?;
-    eval::run(eval::Args {
-        predictions: vec![strong_path, weak_path],
-        annotations: Some(json.clone()),
-        dataset: None,
-        format: None,
-        background_class: false,
-        allow_missing: false,
-        json: false,
-        per_class: None,
-        mistakes: None,
-        no_cache: true,
-    })?;
+    eval::run(eval_args(
+        vec![strong_path, weak_path],
+        Some(json.clone()),
+        None,
+    ))?;
     writeln!(
         out,
         "\nThe generator knew the answers in advance: multi-label accuracy {:.2}% and {:.2}%, \
@@ -183,10 +176,25 @@ pub fn run(args: Args) -> Result<()> {
         dir.join("strong_model.npy").display()
     )?;
     out.flush()?;
-    eval::run(eval::Args {
-        predictions: vec![dir.join("strong_model.npy")],
-        annotations: None,
-        dataset: Some(data_dir),
+    eval::run(eval_args(
+        vec![dir.join("strong_model.npy")],
+        None,
+        Some(data_dir),
+    ))?;
+    Ok(())
+}
+
+/// `eval` with its defaults, labels from `annotations` or a built `dataset`, no parse cache
+/// (the demo's files are temporary).
+fn eval_args(
+    predictions: Vec<PathBuf>,
+    annotations: Option<PathBuf>,
+    dataset: Option<PathBuf>,
+) -> eval::Args {
+    eval::Args {
+        predictions,
+        annotations,
+        dataset,
         format: None,
         background_class: false,
         allow_missing: false,
@@ -194,8 +202,7 @@ pub fn run(args: Args) -> Result<()> {
         per_class: None,
         mistakes: None,
         no_cache: true,
-    })?;
-    Ok(())
+    }
 }
 
 /// The ranked rows of `predictions`, in image order.
