@@ -23,7 +23,7 @@ use imagenet_multilabel::annotations::{self, LoadOptions};
 use imagenet_multilabel::metrics::{evaluate, EvalOptions};
 use imagenet_multilabel::predictions;
 use imagenet_multilabel::tfds::{Dataset, DatasetWriter, WriteOptions};
-use imagenet_multilabel::{Annotations, ImageId, Split, NUM_VAL_IMAGES};
+use imagenet_multilabel::{Annotations, ClassId, ImageId, Split, NUM_VAL_IMAGES};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -41,6 +41,15 @@ fn read_json(path: &Path) -> Value {
 
 fn image(n: u32) -> ImageId {
     ImageId::from_file_name(&format!("ILSVRC2012_val_{n:08}.JPEG")).expect("a validation name")
+}
+
+/// The image number in `ILSVRC2012_val_{n:08}.JPEG`.
+fn number(file_name: &str) -> u32 {
+    file_name
+        .strip_prefix("ILSVRC2012_val_")
+        .and_then(|s| s.strip_suffix(".JPEG"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a validation file name: {file_name}"))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -81,16 +90,18 @@ fn unannotated_len(n: u32) -> u64 {
 /// when n % 11 == 0, problematic when n % 13 == 0, ImageNet-M every 294th annotated image.
 /// Written as JSON and read by the crate's loader; returns the annotated image numbers too.
 fn realsize_annotations(dir: &Path) -> (Annotations, Vec<u32>) {
-    let wnid = |c: usize| {
-        imagenet_multilabel::ClassId::all()
-            .nth(c % 1000)
-            .expect("1000 classes")
-            .wnid()
+    // Class id = index in the sorted wnids (the table TFDS's labels.txt holds).
+    let wnids: Vec<String> = ClassId::all().map(|c| c.wnid().to_string()).collect();
+    assert_eq!(wnids.len(), 1000);
+    let wnid = |c: usize| wnids[c % 1000].clone();
+    let class_of = |n: u32| {
+        let w = image(n).original_label().wnid().to_string();
+        wnids.binary_search(&w).expect("a known wnid")
     };
     let mut seen = [0u32; 1000];
     let mut chosen = Vec::new();
     for n in 1..=NUM_VAL_IMAGES {
-        let c = usize::from(image(n).original_label().0);
+        let c = class_of(n);
         if seen[c] < 20 {
             seen[c] += 1;
             chosen.push(n);
@@ -100,7 +111,7 @@ fn realsize_annotations(dir: &Path) -> (Annotations, Vec<u32>) {
     let mut annots = serde_json::Map::new();
     let mut problematic = serde_json::Map::new();
     for &n in &chosen {
-        let c = usize::from(image(n).original_label().0);
+        let c = class_of(n);
         let mut entry = serde_json::Map::new();
         entry.insert("correct".into(), json!([wnid(c)]));
         if n % 7 == 0 {
@@ -228,12 +239,7 @@ fn our_order(dir: &Path) -> BTreeMap<&'static str, Vec<(String, Vec<u32>)>> {
     for info in dataset.splits() {
         let numbers: Vec<u32> = dataset
             .iter(info.split)
-            .map(|e| {
-                let e = e.unwrap();
-                ImageId::from_file_name(&e.file_name)
-                    .expect("a validation name")
-                    .0
-            })
+            .map(|e| number(&e.unwrap().file_name))
             .collect();
         let mut shards = Vec::new();
         let mut rest = &numbers[..];
@@ -342,9 +348,9 @@ fn real_size_shards_match_what_tfds_wrote() {
             let (shard, tail) = rest.split_at(len as usize);
             rest = tail;
             let names: Vec<String> = shard.iter().map(|p| p.image.file_name()).collect();
-            assert_eq!(u64::from(shard[0].image.0), t["first"].as_u64().unwrap());
+            assert_eq!(u64::from(number(&names[0])), t["first"].as_u64().unwrap());
             assert_eq!(
-                u64::from(shard[shard.len() - 1].image.0),
+                u64::from(number(&names[names.len() - 1])),
                 t["last"].as_u64().unwrap()
             );
             assert_eq!(
