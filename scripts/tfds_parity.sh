@@ -3,14 +3,17 @@
 #   scripts/tfds_parity.sh [PER_CLASS [MEAN_IMAGE_BYTES [SEED]]]     (default 2 2000 1)
 # Writes a synthetic ILSVRC2012_img_val.tar (all 50,000 members, shuffled) and a
 # human_accuracy_v3.0.0.json in the real schema, builds the dataset with our writer, builds
-# it again with the unmodified TFDS builder (PEER=/work/shared/peer/tfds/parity.sh, ~1 min),
+# it again with the unmodified TFDS builder (../shared/peer/tfds/parity.sh beside the repository
+# root, or PEER=path/to/parity.sh; ~1 min),
 # and compares every example, its position and shard through TFDS's own reader. Then our
 # reader reads TFDS's output and ours and compares them example by example.
 # Exit 0 when all agree. Needs the TFDS venv that parity.sh sets up (TFDS_PEER_VENV).
 set -e
 PER_CLASS=${1:-2}; MEAN=${2:-2000}; SEED=${3:-1}
-PEER=${PEER:-/work/shared/peer/tfds/parity.sh}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The peer lives beside the repository, never at a path of one machine.
+PEER=${PEER:-$ROOT/../shared/peer/tfds/parity.sh}
+[ -x "$PEER" ] || { echo "tfds_parity.sh: no TFDS peer at $PEER (set PEER=.../parity.sh)" >&2; exit 1; }
 OUT=$(mktemp -d /tmp/tfds-parity-ours.XXXXXX)
 cd "$ROOT"
 # PROFILE=release times our writer fairly (the fixture prints its wall time).

@@ -1,6 +1,7 @@
 //! Writes a synthetic `ILSVRC2012_img_val.tar` and `human_accuracy_v3.0.0.json` in the real
 //! formats, then builds the TFDS dataset from them with our writer, so that
-//! `/work/shared/peer/tfds/parity.sh` can compare it with what the real TFDS builds.
+//! `../shared/peer/tfds/parity.sh` (beside the repository root; scripts/tfds_parity.sh calls
+//! it) can compare it with what the real TFDS builds.
 //!
 //!   cargo run -p imagenet-multilabel --example tfds_parity_fixture -- OUT PER_CLASS [MEAN_IMAGE_BYTES] [SEED]
 //!
