@@ -225,7 +225,8 @@ mod tests {
             problematic,
             imagenet_m: false,
         };
-        let cases: Vec<(Record, fn(&SetRelations) -> usize)> = vec![
+        type Field = fn(&SetRelations) -> usize;
+        let cases: Vec<(Record, Field)> = vec![
             (rec(2, &[795, 970], &[970], false), |s| s.identical),
             (rec(2, &[970], &[795, 5], false), |s| {
                 s.real_subset_of_multilabel
