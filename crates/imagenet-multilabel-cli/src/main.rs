@@ -23,7 +23,8 @@ struct Cli {
 enum Command {
     /// Download (or import) the v3.0.0 annotations, verify their sha256, and cache them.
     Fetch(cmd::fetch::Args),
-    /// Show what is in the annotations: counts, label-set sizes, version.
+    /// Show what is in the annotations: counts, label-set sizes, agreement with the ReaL
+    /// labels, version; `--cite` prints BibTeX for every work the figures rest on.
     Info(cmd::info::Args),
     /// Grade one or more models' predictions with the expert multi-labels.
     Eval(cmd::eval::Args),

@@ -4,7 +4,7 @@
 //! any order, anywhere among the others):
 //! - `initial_annots`: `{name: {"correct": [wnid…], "wrong": […], "unclear": […]}}`. Only
 //!   names starting with `ILSVRC2012_val_` (case-sensitive) are kept: the map also holds
-//!   ImageNetV2 images. A missing list is empty; other keys inside a record are ignored; lists
+//!   ImageNetV2 images (counted by prefix, [`foreign_prefix`], for `info`; never graded). A missing list is empty; other keys inside a record are ignored; lists
 //!   keep file order and duplicates, as TFDS keeps them.
 //! - `problematic_images`: `{name: {…}}`: only the keys matter. Names that are not validation
 //!   names are ignored (ImageNetV2); validation images listed here that are not annotated are
@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::cache;
 use crate::classes::{ClassId, ImageId, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
-use crate::index::{Annotations, Record, Source, Version};
+use crate::index::{Annotations, ForeignGroup, Record, Source, Version};
 
 use json::Scanner;
 
@@ -93,12 +93,17 @@ pub fn load_with_report(path: &Path, options: &LoadOptions) -> Result<(Annotatio
             let source = source(path, key.size, hit.sha256);
             if let Ok(annotations) = Annotations::new(hit.records, hit.imagenet_m, source) {
                 report.from_cache = true;
-                return Ok((annotations, report));
+                return Ok((annotations.with_foreign(hit.foreign), report));
             }
         }
     }
-    let (records, imagenet_m, sha256, size) = parse_file(path)?;
-    let annotations = Annotations::new(records, imagenet_m, source(path, size, sha256))?;
+    let (parsed, sha256, size) = parse_file(path)?;
+    let annotations = Annotations::new(
+        parsed.records,
+        parsed.imagenet_m,
+        source(path, size, sha256),
+    )?
+    .with_foreign(parsed.foreign);
     if let (Some(dir), Some(key)) = (&options.cache_dir, &key) {
         // Cache only what was read from the file the key describes.
         match cache::Key::of(path) {
@@ -130,9 +135,9 @@ fn source(path: &Path, size: u64, sha256: String) -> Source {
 /// Bytes hashed (and released) at a time.
 const CHUNK: usize = json::PROGRESS_STEP;
 
-/// Parses the file with the sha256 computed on a second thread; returns records, ImageNet-M,
-/// sha256 and size.
-fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
+/// Parses the file with the sha256 computed on a second thread; returns what was parsed,
+/// the sha256 and the size.
+fn parse_file(path: &Path) -> Result<(Parsed, String, u64)> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let meta = file.metadata().map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
@@ -201,13 +206,43 @@ fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
         }
         (result, hasher.join())
     });
-    let (records, imagenet_m) = result?;
+    let parsed = result?;
     let digest = digest
         .ok()
         .flatten()
         .ok_or_else(|| Error::io(path, std::io::Error::other("the hashing thread failed")))?;
     let sha256 = crate::index::hex(&digest);
-    Ok((records, imagenet_m, sha256, size))
+    Ok((parsed, sha256, size))
+}
+
+/// What [`parse`] finds, with the count of the keys it leaves out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parsed {
+    /// The annotated validation images, in file order.
+    pub records: Vec<Record>,
+    /// The ImageNet-M list.
+    pub imagenet_m: Vec<ImageId>,
+    /// Keys of `initial_annots` that are not validation images, by prefix (file order of
+    /// first appearance; [`Annotations::with_foreign`] sorts them).
+    pub foreign: Vec<ForeignGroup>,
+}
+
+/// The group a non-validation key of `initial_annots` is counted in: the text before its
+/// first `/` (`imagenetv2-matched-frequency/12/ab…cd.jpeg` → `imagenetv2-matched-frequency`),
+/// or for a bare name, the name without its extension and trailing digits
+/// (`ILSVRC2012_test_00000001.JPEG` → `ILSVRC2012_test_`). A name that would give an empty
+/// prefix is its own group.
+pub fn foreign_prefix(name: &str) -> &str {
+    if let Some((dir, _)) = name.split_once('/') {
+        return dir;
+    }
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let prefix = stem.trim_end_matches(|c: char| c.is_ascii_digit());
+    if prefix.is_empty() {
+        name
+    } else {
+        prefix
+    }
 }
 
 /// Parses the annotations JSON in `bytes` (`path` names it in errors): the annotated
@@ -215,13 +250,18 @@ fn parse_file(path: &Path) -> Result<(Vec<Record>, Vec<ImageId>, String, u64)> {
 /// list. Checks every wnid, every validation name, and the JSON itself; does not check that
 /// images are distinct or that ImageNet-M images are annotated ([`Annotations::new`] does).
 pub fn parse(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, Vec<ImageId>)> {
+    parse_with(Scanner::new(bytes, path)).map(|p| (p.records, p.imagenet_m))
+}
+
+/// [`parse`], also counting the keys of `initial_annots` that are not validation images.
+pub fn parse_full(bytes: &[u8], path: &Path) -> Result<Parsed> {
     parse_with(Scanner::new(bytes, path))
 }
 
-fn parse_with(mut s: Scanner<'_>) -> Result<(Vec<Record>, Vec<ImageId>)> {
+fn parse_with(mut s: Scanner<'_>) -> Result<Parsed> {
     let path = s.path();
     s.begin_object(|| "`{`: the file should be one JSON object".into())?;
-    let mut records: Option<Vec<Record>> = None;
+    let mut records: Option<(Vec<Record>, Vec<ForeignGroup>)> = None;
     let mut problematic: Option<Vec<bool>> = None;
     let mut imagenet_m: Option<Vec<ImageId>> = None;
     let mut first = true;
@@ -253,7 +293,7 @@ fn parse_with(mut s: Scanner<'_>) -> Result<(Vec<Record>, Vec<ImageId>)> {
             "the top-level key is missing: is this the multi-label annotations file (human_accuracy_v3.0.0.json)?",
         )
     };
-    let mut records = records.ok_or_else(|| missing("initial_annots"))?;
+    let (mut records, foreign) = records.ok_or_else(|| missing("initial_annots"))?;
     let problematic = problematic.ok_or_else(|| missing("problematic_images"))?;
     let imagenet_m = imagenet_m.unwrap_or_default();
     let mut in_m = vec![false; problematic.len()];
@@ -264,7 +304,11 @@ fn parse_with(mut s: Scanner<'_>) -> Result<(Vec<Record>, Vec<ImageId>)> {
         r.problematic = problematic[r.image.0 as usize];
         r.imagenet_m = in_m[r.image.0 as usize];
     }
-    Ok((records, imagenet_m))
+    Ok(Parsed {
+        records,
+        imagenet_m,
+        foreign,
+    })
 }
 
 /// The image a validation name denotes; `None` for other datasets' names; an error for a
@@ -285,12 +329,22 @@ fn val_image(s: &Scanner<'_>, name: &str, map: &str, at: usize) -> Result<Option
     })
 }
 
-fn initial_annots(s: &mut Scanner<'_>) -> Result<Vec<Record>> {
+fn initial_annots(s: &mut Scanner<'_>) -> Result<(Vec<Record>, Vec<ForeignGroup>)> {
     s.begin_object(|| "`{` opening initial_annots (a map of image name to labels)".into())?;
     let mut records = Vec::with_capacity(20_000);
+    let mut foreign: Vec<ForeignGroup> = Vec::new();
     let mut first = true;
     while let Some((at, name)) = s.next_key(&mut first)? {
         let Some(image) = val_image(s, &name, "initial_annots", at)? else {
+            // A handful of prefixes: a linear search is cheaper than a map here.
+            let prefix = foreign_prefix(&name);
+            match foreign.iter_mut().find(|g| g.prefix == prefix) {
+                Some(g) => g.count += 1,
+                None => foreign.push(ForeignGroup {
+                    prefix: prefix.to_string(),
+                    count: 1,
+                }),
+            }
             s.skip_value()?;
             continue;
         };
@@ -322,7 +376,7 @@ fn initial_annots(s: &mut Scanner<'_>) -> Result<Vec<Record>> {
             false,
         ));
     }
-    Ok(records)
+    Ok((records, foreign))
 }
 
 /// The list `initial_annots.NAME.LIST` (the names are for messages).
@@ -439,6 +493,8 @@ mod tests {
             let a = load(&path, &LoadOptions::no_cache()).unwrap();
             assert_eq!(a.records(), &truth.records[..], "seed {seed}");
             assert_eq!(a.imagenet_m(), &truth.imagenet_m[..]);
+            assert_eq!(a.foreign(), truth.annotations().foreign());
+            assert!(!a.foreign().is_empty());
             let bytes = fs::read(&path).unwrap();
             let source = a.source();
             assert_eq!(source.path, path);
@@ -505,6 +561,43 @@ mod tests {
         assert_eq!(r3.image, ImageId(3));
         assert!(r3.problematic && r3.imagenet_m);
         assert!(r3.correct.is_empty() && r3.wrong.is_empty() && r3.unclear.is_empty());
+        // The foreign key of initial_annots is counted (not those of problematic_images).
+        let parsed = parse_full(text.as_bytes(), Path::new("h.json")).unwrap();
+        assert_eq!(
+            parsed.foreign,
+            [
+                ForeignGroup {
+                    prefix: "imagenetv2-matched-frequency".into(),
+                    count: 1
+                },
+                ForeignGroup {
+                    prefix: "ilsvrc2012_val_".into(),
+                    count: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn foreign_keys_are_grouped_by_prefix() {
+        let cases = [
+            (
+                "imagenetv2-matched-frequency/12/0123456789abcdef0123456789abcdef.jpeg",
+                "imagenetv2-matched-frequency",
+            ),
+            (
+                "imagenetv2-threshold0.7/999/ab.jpeg",
+                "imagenetv2-threshold0.7",
+            ),
+            ("ILSVRC2012_test_00000001.JPEG", "ILSVRC2012_test_"),
+            ("ilsvrc2012_val_00001234.JPEG", "ilsvrc2012_val_"),
+            ("12345.jpg", "12345.jpg"),
+            ("", ""),
+            ("noext", "noext"),
+        ];
+        for (name, prefix) in cases {
+            assert_eq!(foreign_prefix(name), prefix, "{name}");
+        }
     }
 
     #[test]

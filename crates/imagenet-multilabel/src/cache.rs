@@ -24,11 +24,11 @@ use sha2::{Digest, Sha256};
 
 use crate::classes::{ClassId, ImageId};
 use crate::error::{Error, Result};
-use crate::index::{Annotations, Record};
+use crate::index::{Annotations, ForeignGroup, Record};
 
 const MAGIC: &[u8; 8] = b"IMLANNC\0";
 /// Bumped whenever the layout or the parser's meaning changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What identifies one state of one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +99,8 @@ pub struct Cached {
     pub records: Vec<Record>,
     /// The ImageNet-M images, in file order.
     pub imagenet_m: Vec<ImageId>,
+    /// The non-validation keys of `initial_annots`, by prefix.
+    pub foreign: Vec<ForeignGroup>,
 }
 
 /// The entry for `key` in `dir`, if there is a valid one.
@@ -152,6 +154,13 @@ pub fn encode(key: &Key, annotations: &Annotations) -> Vec<u8> {
     out.extend_from_slice(&(m.len() as u32).to_le_bytes());
     for image in m {
         out.extend_from_slice(&image.0.to_le_bytes());
+    }
+    let foreign = annotations.foreign();
+    out.extend_from_slice(&(foreign.len() as u32).to_le_bytes());
+    for g in foreign {
+        out.extend_from_slice(&(g.prefix.len() as u32).to_le_bytes());
+        out.extend_from_slice(g.prefix.as_bytes());
+        out.extend_from_slice(&(g.count as u64).to_le_bytes());
     }
     let crc = crc32c::crc32c(&out);
     out.extend_from_slice(&crc.to_le_bytes());
@@ -228,6 +237,15 @@ pub fn decode(bytes: &[u8], key: &Key) -> Option<Cached> {
     for _ in 0..m {
         imagenet_m.push(ImageId::new(r.u32()?)?);
     }
+    let groups = r.u32()? as usize;
+    // Each group takes at least 12 bytes: a corrupt count cannot make us allocate much.
+    let mut foreign = Vec::with_capacity(groups.min(r.0.len() / 12));
+    for _ in 0..groups {
+        let len = r.u32()? as usize;
+        let prefix = std::str::from_utf8(r.take(len)?).ok()?.to_string();
+        let count = usize::try_from(r.u64()?).ok()?;
+        foreign.push(ForeignGroup { prefix, count });
+    }
     if !r.0.is_empty() {
         return None;
     }
@@ -235,6 +253,7 @@ pub fn decode(bytes: &[u8], key: &Key) -> Option<Cached> {
         sha256,
         records,
         imagenet_m,
+        foreign,
     })
 }
 
@@ -255,6 +274,9 @@ impl<'a> Reader<'a> {
     }
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 }
 
@@ -281,7 +303,8 @@ mod tests {
             synthetic.imagenet_m.clone(),
             source,
         )
-        .unwrap();
+        .unwrap()
+        .with_foreign(synthetic.foreign());
         let key = Key {
             path: PathBuf::from("/x/a.json"),
             size: 10,
@@ -299,6 +322,8 @@ mod tests {
         let back = decode(&bytes, &key).unwrap();
         assert_eq!(back.sha256, "ab".repeat(32));
         assert_eq!(back.imagenet_m, a.imagenet_m());
+        assert_eq!(back.foreign, a.foreign());
+        assert!(!back.foreign.is_empty());
         let rebuilt = Annotations::new(back.records, back.imagenet_m, a.source().clone()).unwrap();
         assert_eq!(rebuilt.records(), a.records());
         for other in [

@@ -143,6 +143,18 @@ pub struct Source {
     pub version: Version,
 }
 
+/// Keys of `initial_annots` that are not ImageNet validation images (the real file also
+/// holds ImageNetV2 images), counted by prefix: reported by `info`, never graded.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ForeignGroup {
+    /// What the keys start with: the text before the first `/` (`imagenetv2-matched-frequency`),
+    /// or for a bare name, the name without its extension and trailing digits
+    /// (`ILSVRC2012_test_`).
+    pub prefix: String,
+    /// How many keys have it.
+    pub count: usize,
+}
+
 /// The index of annotated validation images: the one data model every command shares.
 #[derive(Clone, Debug)]
 pub struct Annotations {
@@ -151,6 +163,7 @@ pub struct Annotations {
     slot: Vec<u32>,
     imagenet_m: Vec<ImageId>,
     source: Source,
+    foreign: Vec<ForeignGroup>,
 }
 
 impl Annotations {
@@ -193,7 +206,30 @@ impl Annotations {
             slot,
             imagenet_m,
             source,
+            foreign: Vec::new(),
         })
+    }
+
+    /// The index with `foreign` as the count of its file's non-validation keys (sorted by
+    /// count, most first, then by prefix; groups with the same prefix are merged).
+    pub fn with_foreign(mut self, foreign: Vec<ForeignGroup>) -> Annotations {
+        let mut merged: std::collections::BTreeMap<String, usize> = Default::default();
+        for g in foreign {
+            *merged.entry(g.prefix).or_default() += g.count;
+        }
+        let mut foreign: Vec<ForeignGroup> = merged
+            .into_iter()
+            .map(|(prefix, count)| ForeignGroup { prefix, count })
+            .collect();
+        foreign.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.prefix.cmp(&b.prefix)));
+        self.foreign = foreign;
+        self
+    }
+
+    /// The keys of `initial_annots` that are not validation images, by prefix (empty for an
+    /// index read from a built dataset, which holds only validation images).
+    pub fn foreign(&self) -> &[ForeignGroup] {
+        &self.foreign
     }
 
     /// Every annotated image, by image number.

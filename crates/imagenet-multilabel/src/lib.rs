@@ -11,6 +11,7 @@ pub mod annotations;
 pub mod archive;
 pub mod atomic;
 pub mod cache;
+pub mod cite;
 pub mod classes;
 pub mod error;
 pub mod example;
@@ -20,6 +21,7 @@ pub mod images;
 pub mod index;
 pub mod metrics;
 pub mod predictions;
+pub mod real;
 pub mod summary;
 pub mod tfds;
 

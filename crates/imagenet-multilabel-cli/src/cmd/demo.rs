@@ -98,6 +98,7 @@ pub fn run(args: Args) -> Result<()> {
         annotations: Some(json.clone()),
         json: false,
         no_cache: true,
+        cite: false,
     })?;
 
     writeln!(

@@ -203,11 +203,12 @@ fn write_table(
         "per-image %",
         "ML top-5 %",
         "ImageNet-M",
+        "ReaL % [95% CI]",
         "orig top-1 %",
         "unreviewed",
     ];
     let names = model_names(reports);
-    let rows: Vec<[String; 10]> = reports
+    let rows: Vec<[String; 11]> = reports
         .iter()
         .zip(&names)
         .zip(differences)
@@ -233,6 +234,9 @@ fn write_table(
                     .as_ref()
                     .map_or_else(|| "-".to_string(), pct),
                 format!("{}/{}", r.imagenet_m.correct, r.imagenet_m.total),
+                r.real_accuracy
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), |e| format!("{} {}", pct(e), ci(e))),
                 pct(&r.top1_original_annotated),
                 r.counts.unreviewed.to_string(),
             ]
@@ -277,7 +281,10 @@ fn write_table(
         out,
         "ML acc: per-class mean of top-1 in correct ∪ unclear over non-problematic images (the official metric); \
          strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
-         unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look)."
+         unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look). \
+         ReaL: top-1 in the image's ReaL label list (Beyer et al. 2020), per image, over all \
+         images with a prediction and a non-empty list (the authors' figure needs all 50,000). \
+         `info --cite` prints the BibTeX."
     )?;
     if reports.len() > 1 {
         writeln!(
@@ -298,6 +305,22 @@ fn write_table(
                 100.0 * c.fraction,
                 c.imagenet_m_missing
             )?;
+        }
+        let real = &r.real_counts;
+        if real.missing > 0 {
+            let top5 = r.real_top5_accuracy.as_ref().map_or_else(String::new, |e| {
+                format!("; ReaL top-5 {}% {}", pct(e), ci(e))
+            });
+            writeln!(
+                out,
+                "{name}: ReaL on {} of the 46,837 images with a ReaL label ({:.2}%), not the \
+                 authors' full-set figure; {} images with an empty ReaL list left out{top5}",
+                real.graded,
+                100.0 * real.coverage,
+                real.excluded_empty
+            )?;
+        } else if let Some(e) = &r.real_top5_accuracy {
+            writeln!(out, "{name}: ReaL top-5 {}% {}", pct(e), ci(e))?;
         }
         if let Some(all) = &r.top1_original_all {
             writeln!(

@@ -457,9 +457,25 @@ fn json_field_names_are_the_contract() {
             "multilabel_accuracy_strict",
             "multilabel_top5_accuracy",
             "predictions",
+            "real_accuracy",
+            "real_counts",
+            "real_top5_accuracy",
+            "sources",
             "top1_original_all",
             "top1_original_annotated",
         ]
+    );
+    let mut real: Vec<&str> = v["real_counts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    real.sort_unstable();
+    assert_eq!(real, ["coverage", "excluded_empty", "graded", "missing"]);
+    assert_eq!(
+        v["sources"]["multilabel_accuracy"][0],
+        "shankar2019evaluating"
     );
     assert_eq!(v["predictions"], "known-predictions");
     assert_eq!(v["annotations_version"], "unrecognised");
