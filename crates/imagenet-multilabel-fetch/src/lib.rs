@@ -238,7 +238,7 @@ pub fn fetch(
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     let _lock = Lock::acquire(target, events)?;
-    remove_stale_temporaries(target, events)?;
+    remove_stale_temporaries(target, events);
     match source {
         Source::Official { url } => {
             download::download(url, true, target, expected, options, events)
@@ -258,13 +258,31 @@ impl Lock {
     fn acquire(target: &Path, events: &mut dyn FnMut(Event<'_>)) -> Result<Lock, Error> {
         let path = lock_path(target);
         // Not truncated on open: the holder's process id is in it.
-        let mut file = OpenOptions::new()
+        let opened = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .open(&path);
+        let mut file = match opened {
+            Ok(file) => file,
+            // A cache directory the user may not write (a shared, read-only copy): no fetch
+            // can write there either, so there is nothing to exclude, and a verified file in
+            // it must still be reported as present.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+                ) =>
+            {
+                events(Event::Notice(&format!(
+                    "{} cannot be created ({e}); going on without the lock",
+                    path.display()
+                )));
+                return Ok(Lock { _file: None });
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -314,17 +332,16 @@ fn holder(file: &mut File) -> Option<u32> {
 /// imports into `target` left. Called with the lock held: no other fetch is running, so every
 /// such file is stale whatever its process id says (ids are reused). Only names of exactly
 /// that pattern for this target are touched; nothing else in the directory is.
-fn remove_stale_temporaries(target: &Path, events: &mut dyn FnMut(Event<'_>)) -> Result<(), Error> {
+fn remove_stale_temporaries(target: &Path, events: &mut dyn FnMut(Event<'_>)) {
     let Some(prefix) = temp_prefix(target) else {
-        return Ok(());
+        return;
     };
     let dir = parent(target).unwrap_or(Path::new("."));
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => return Err(Error::io(dir, e)),
+    // Listing errors are not worth failing a fetch for either: the temporaries stay.
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
     };
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
+    for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
             continue;
@@ -337,16 +354,19 @@ fn remove_stale_temporaries(target: &Path, events: &mut dyn FnMut(Event<'_>)) ->
             continue;
         }
         let path = entry.path();
+        // Housekeeping: a file that cannot be removed is reported, not a reason to fail.
         match fs::remove_file(&path) {
             Ok(()) => events(Event::Notice(&format!(
                 "removed {}, a temporary file left by an interrupted fetch",
                 path.display()
             ))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&path, e)),
+            Err(e) => events(Event::Notice(&format!(
+                "could not remove {}, a temporary file left by an interrupted fetch: {e}",
+                path.display()
+            ))),
         }
     }
-    Ok(())
 }
 
 /// The file name of `target`'s temporary files up to the process id: the core library's

@@ -435,3 +435,30 @@ fn stale_import_temporaries_of_this_target_are_removed() {
     left.sort();
     assert_eq!(names(&dir), left);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_verified_file_in_a_read_only_directory_is_still_present() {
+    use std::os::unix::fs::PermissionsExt;
+    let case = Case::new();
+    let target = case.target();
+    let dir = target.parent().unwrap();
+    fs::create_dir_all(dir).unwrap();
+    fs::write(&target, &case.body).unwrap();
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+    // As root the directory stays writable and the lock is taken as usual; otherwise the
+    // lock file cannot be created and the run goes on without it.
+    let mut log = Log::default();
+    let outcome = case.run(&Source::Mirror { url: dead_url() }, &mut log);
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(outcome.unwrap(), Outcome::AlreadyPresent);
+    if !lock_path(&target).exists() {
+        assert!(
+            log.notices
+                .iter()
+                .any(|n| n.contains("going on without the lock")),
+            "{:?}",
+            log.notices
+        );
+    }
+}
