@@ -18,7 +18,8 @@ use crate::config::UsageError;
 ///
 /// The file goes to $IMAGENET_MULTILABEL_HOME (default: the platform cache directory,
 /// ~/.cache/imagenet-multilabel on Linux) and appears there only once its size and sha256
-/// match the v3.0.0 release.
+/// match the v3.0.0 release. One fetch at a time: a second run waits for the first (which
+/// holds human_accuracy_v3.0.0.json.lock there).
 #[derive(clap::Args)]
 pub struct Args {
     /// Import this local copy of human_accuracy_v3.0.0.json instead of downloading; it is
@@ -34,7 +35,8 @@ pub struct Args {
     #[arg(long)]
     force: bool,
 
-    /// No progress bar and no retry notices (the one-line summary is still printed).
+    /// No progress bar and no notices (retries, resumes, waiting for another fetch); the
+    /// one-line summary is still printed.
     #[arg(long, short)]
     quiet: bool,
 
