@@ -3,7 +3,6 @@
 
 mod cmd;
 mod config;
-mod fetch;
 
 use std::process::ExitCode;
 

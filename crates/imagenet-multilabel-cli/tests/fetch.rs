@@ -48,6 +48,9 @@ enum Reply {
     DropAfter(usize),
     /// Like `Ranged`, but after this many body bytes the server goes silent for a while.
     StallAfter(usize),
+    /// Like `Ranged`, but pauses 1.5 s (less than the client's stall timeout) after this many
+    /// body bytes, then sends the rest: a download that takes a while and succeeds.
+    PauseAfter(usize),
     /// This status and a short text body.
     Status(u16),
 }
@@ -150,9 +153,9 @@ fn answer(
             return Ok(());
         }
         Reply::Full => (ok_head(body.len()), 0, None),
-        Reply::Ranged | Reply::DropAfter(_) | Reply::StallAfter(_) => {
+        Reply::Ranged | Reply::DropAfter(_) | Reply::StallAfter(_) | Reply::PauseAfter(_) => {
             let cut = match reply {
-                Reply::DropAfter(n) | Reply::StallAfter(n) => Some(*n),
+                Reply::DropAfter(n) | Reply::StallAfter(n) | Reply::PauseAfter(n) => Some(*n),
                 _ => None,
             };
             match start {
@@ -187,6 +190,11 @@ fn answer(
     if let Reply::StallAfter(_) = reply {
         // Silent, connection open, longer than the client's --timeout 1.
         thread::sleep(Duration::from_secs(3));
+    }
+    if let Reply::PauseAfter(_) = reply {
+        thread::sleep(Duration::from_millis(1500));
+        stream.write_all(&body[end..])?;
+        stream.flush()?;
     }
     Ok(())
 }
@@ -223,7 +231,14 @@ impl Case {
     }
 
     fn fetch_expecting(&self, sha256: &str, args: &[&str]) -> assert_cmd::assert::Assert {
-        let mut command = Command::cargo_bin("imagenet-multilabel").unwrap();
+        Command::from_std(self.command(sha256, args))
+            .timeout(Duration::from_secs(30))
+            .assert()
+    }
+
+    /// The `fetch` command line, not yet run.
+    fn command(&self, sha256: &str, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_imagenet-multilabel"));
         // The client honours proxy variables; the test server is on loopback.
         for var in ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY"] {
             command.env_remove(var).env_remove(var.to_lowercase());
@@ -233,16 +248,17 @@ impl Case {
             .arg("fetch")
             .args(["--expect-size", &self.body.len().to_string()])
             .args(["--expect-sha256", sha256])
-            .args(args)
-            .timeout(Duration::from_secs(30))
-            .assert()
+            .args(args);
+        command
     }
 
-    /// Names in the cache directory, sorted.
+    /// Names in the cache directory, sorted, less the lock file that every run leaves
+    /// (removing a lock file is racy; `second_fetch_waits_for_the_first` checks it).
     fn listing(&self) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(self.home.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| *name != format!("{NAME}.lock"))
             .collect();
         names.sort();
         names
@@ -422,7 +438,7 @@ fn wrong_size_is_refused_before_the_body_is_read() {
 }
 
 #[test]
-fn forbidden_points_to_importing_a_copy() {
+fn forbidden_at_a_given_url_is_bad_input() {
     let case = Case::new();
     let server = Server::start(case.body.clone(), vec![Reply::Status(403)]);
     let out = case.fetch(&["--url", &server.url]).failure().code(2);
@@ -431,11 +447,31 @@ fn forbidden_points_to_importing_a_copy() {
         stderr.contains("refused the download (HTTP 403)"),
         "{stderr}"
     );
+    assert!(stderr.contains("Check --url"), "{stderr}");
     assert!(stderr.contains("fetch --from FILE"), "{stderr}");
-    assert!(stderr.contains("tensorflow/datasets#11123"), "{stderr}");
     assert_eq!(case.listing(), Vec::<String>::new());
     // A refusal is final: no retries.
     assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn forbidden_at_the_official_location_is_an_environment_failure() {
+    // The user did not choose that URL and cannot fix it: exit 1, with the way out.
+    for status in [403, 404] {
+        let case = Case::new();
+        let server = Server::start(case.body.clone(), vec![Reply::Status(status)]);
+        let out = case
+            .fetch(&["--official-url", &server.url])
+            .failure()
+            .code(1);
+        let stderr = text(&out.get_output().stderr);
+        assert!(stderr.contains(&format!("{status}")), "{stderr}");
+        assert!(stderr.contains("tensorflow/datasets#11123"), "{stderr}");
+        assert!(stderr.contains("fetch --from FILE"), "{stderr}");
+        assert!(stderr.contains("mirror with --url URL"), "{stderr}");
+        assert_eq!(case.listing(), Vec::<String>::new());
+        assert_eq!(server.seen().len(), 1);
+    }
 }
 
 #[test]
@@ -606,4 +642,94 @@ fn from_and_url_together_are_a_usage_error() {
     case.fetch(&["--from", "a.json", "--url", "http://127.0.0.1:9/x"])
         .failure()
         .code(2);
+}
+
+#[test]
+fn second_fetch_waits_for_the_first_instead_of_sharing_its_part() {
+    let case = Case::new();
+    let half = case.body.len() / 2;
+    // The first run's download takes 1.5 s; only one request is served.
+    let server = Server::start(case.body.clone(), vec![Reply::PauseAfter(half)]);
+    thread::scope(|scope| {
+        let first = scope.spawn(|| case.fetch(&["--url", &server.url]).success());
+        // The first run holds the lock from before its request until after its rename.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while server.seen().is_empty() {
+            assert!(Instant::now() < deadline, "the first run never asked");
+            thread::sleep(Duration::from_millis(10));
+        }
+        // Nothing listens at this URL: had the second run not waited, it would fail (or,
+        // with a server, append to the first run's .part).
+        let out = case.fetch(&["--url", &dead_url()]).success();
+        let stderr = text(&out.get_output().stderr);
+        assert!(stderr.contains("another fetch (process "), "{stderr}");
+        assert!(stderr.contains("waiting for it to finish"), "{stderr}");
+        let stdout = text(&out.get_output().stdout);
+        assert!(stdout.contains("already present and verified"), "{stdout}");
+        let first = first.join().unwrap();
+        assert!(text(&first.get_output().stdout).contains("downloaded 300.00 KiB"));
+    });
+    assert_eq!(server.seen().len(), 1);
+    assert_eq!(fs::read(case.target()).unwrap(), case.body);
+    assert_eq!(case.listing(), [NAME]);
+    // The lock file stays, naming the last holder.
+    let holder = fs::read_to_string(case.home.path().join(format!("{NAME}.lock"))).unwrap();
+    assert!(holder.parse::<u32>().is_ok(), "{holder:?}");
+}
+
+#[test]
+fn stale_temporary_of_an_interrupted_import_is_removed_and_nothing_else() {
+    let case = Case::new();
+    let stale = format!(".{NAME}.tmp-4000001");
+    fs::write(case.home.path().join(&stale), &case.body[..1000]).unwrap();
+    // Look-alikes that are not ours: kept.
+    let kept = [
+        format!(".{NAME}.tmp-"),
+        format!(".{NAME}.tmp-12x"),
+        ".other.json.tmp-123".to_string(),
+        "notes.txt".to_string(),
+    ];
+    for name in &kept {
+        fs::write(case.home.path().join(name), b"mine").unwrap();
+    }
+    fs::create_dir(case.home.path().join(format!(".{NAME}.tmp-77"))).unwrap();
+    let source_dir = tempfile::tempdir().unwrap();
+    let source = source_dir.path().join("copy.json");
+    fs::write(&source, &case.body).unwrap();
+    let out = case.fetch(&["--from", source.to_str().unwrap()]).success();
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains(&stale), "{stderr}");
+    assert!(stderr.contains("interrupted fetch"), "{stderr}");
+    let mut expected: Vec<String> = kept.to_vec();
+    expected.push(format!(".{NAME}.tmp-77"));
+    expected.push(NAME.to_string());
+    expected.sort();
+    assert_eq!(case.listing(), expected);
+    for name in &kept {
+        assert_eq!(fs::read(case.home.path().join(name)).unwrap(), b"mine");
+    }
+
+    // Also when there is nothing to fetch: the cleanup does not depend on the work done.
+    fs::write(case.home.path().join(&stale), b"x").unwrap();
+    case.fetch(&["--url", &dead_url()]).success();
+    assert!(!case.home.path().join(&stale).exists());
+}
+
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let case = Case::new();
+    fs::write(case.target(), &case.body).unwrap();
+    // A pipe whose reader is gone before the run starts: every write to it fails (EPIPE), as
+    // with `fetch | head -0`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = case.command(&sha256_hex(&case.body), &["--url", &dead_url()]);
+    let out = command
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             correct_multi_labels: vec![image.original_label(), ClassId(rng.below(1000) as u16)],
             wrong_multi_labels: vec![ClassId(rng.below(1000) as u16)],
             unclear_multi_labels: vec![],
-            is_problematic: i % 50 == 0,
+            is_problematic: i.is_multiple_of(50),
         }
     };
     let start = Instant::now();
