@@ -81,7 +81,7 @@ impl Fixture {
 
 fn rows(p: &Predictions) -> Vec<Row> {
     ImageId::all()
-        .filter_map(|i| p.ranked_for(i).map(|r| (i, r.to_vec())))
+        .filter_map(|i| p.ranking(i).map(|r| (i, r.top(r.len()).to_vec())))
         .collect()
 }
 

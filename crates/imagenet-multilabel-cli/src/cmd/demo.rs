@@ -210,8 +210,8 @@ fn rows(predictions: &Predictions) -> Vec<Row> {
     ImageId::all()
         .filter_map(|image| {
             predictions
-                .ranked_for(image)
-                .map(|ranked| (image, ranked.to_vec()))
+                .ranking(image)
+                .map(|ranked| (image, ranked.top(ranked.len()).to_vec()))
         })
         .collect()
 }

@@ -128,6 +128,7 @@ fn known_answers_at_several_sizes() {
                 problematic: e.problematic,
                 graded: e.graded,
                 unreviewed: e.unreviewed,
+                background: 0,
             },
             "{at}"
         );
