@@ -197,6 +197,7 @@ fn eval_args(
         dataset,
         format: None,
         background_class: false,
+        class_ids: Default::default(),
         allow_missing: false,
         json: false,
         per_class: None,
