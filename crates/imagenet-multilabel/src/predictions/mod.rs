@@ -363,8 +363,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
         Err(error) => {
             // Ids out of range as asked (1000 read as sorted, 0 as devkit) may be another
             // convention's: say which, if one fits.
-            if ids.out_of_range.get() {
-                if let Some(mismatch) = better_reading(path, format, given, None, &error)? {
+            if let Some(id) = ids.out_of_range.get() {
+                let why = match &error {
+                    Error::Invalid { at, .. } => format!("{at}: id {id} is out of range"),
+                    other => other.to_string(),
+                };
+                if let Some(mismatch) = better_reading(path, format, given, Err(why)) {
                     return Err(Error::ClassIds {
                         path: path.to_path_buf(),
                         mismatch: Box::new(mismatch),
@@ -391,8 +395,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
         && images >= class_ids::MIN_IMAGES_TO_JUDGE
         && top1 < class_ids::CHANCE_TOP1
     {
-        let no_error = Error::Mismatch(String::new());
-        if let Some(mismatch) = better_reading(path, format, given, Some(top1), &no_error)? {
+        if let Some(mismatch) = better_reading(path, format, given, Ok(top1)) {
             return Err(Error::ClassIds {
                 path: path.to_path_buf(),
                 mismatch: Box::new(mismatch),
@@ -416,15 +419,14 @@ fn read(path: &Path, format: Format, ids: &Ids) -> Result<Predictions> {
 }
 
 /// The alternative reading of `path` with the best top-1 against the original labels, if it
-/// is above chance over enough images. `given_top1` is the top-1 as asked (`None` when
-/// reading as asked failed with `error`).
+/// is above chance over enough images. `as_given` is the top-1 as asked, or why the file
+/// cannot be read so.
 fn better_reading(
     path: &Path,
     format: Format,
     given: Reading,
-    given_top1: Option<f64>,
-    error: &Error,
-) -> Result<Option<IdMismatch>> {
+    as_given: Result<f64, String>,
+) -> Option<IdMismatch> {
     let mut best: Option<(Reading, f64, usize)> = None;
     for reading in given.alternatives() {
         // A reading that fails (its own range, say) is simply not a candidate.
@@ -440,17 +442,14 @@ fn better_reading(
             best = Some((reading, top1, images));
         }
     }
-    Ok(best.map(|(fits, fits_top1, images)| IdMismatch {
+    best.map(|(fits, fits_top1, images)| IdMismatch {
         given,
-        given_top1,
-        given_error: given_top1.is_none().then(|| match error {
-            Error::Invalid { at, message, .. } => format!("{at}: {message}"),
-            other => other.to_string(),
-        }),
+        given_top1: as_given.as_ref().ok().copied(),
+        given_error: as_given.err(),
         fits,
         fits_top1,
         images,
-    }))
+    })
 }
 
 /// Tells the format of `path` from its content: the NumPy magic `\x93NUMPY` (npy), a zip
@@ -510,7 +509,8 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
 pub(crate) struct Ids {
     reading: Reading,
     ints_seen: Cell<bool>,
-    out_of_range: Cell<bool>,
+    /// The first integer id out of range, if any.
+    out_of_range: Cell<Option<i128>>,
 }
 
 impl Ids {
@@ -518,7 +518,7 @@ impl Ids {
         Ids {
             reading,
             ints_seen: Cell::new(false),
-            out_of_range: Cell::new(false),
+            out_of_range: Cell::new(None),
         }
     }
 
@@ -544,7 +544,7 @@ impl Ids {
             return match id {
                 0 => Ok(Slot::Background),
                 _ => class_ids.class(id).map(Slot::Class).ok_or_else(|| {
-                    self.out_of_range.set(true);
+                    self.note_out_of_range(id);
                     format!(
                         "class id {id} is out of range: with --background-class, ids are 0 \
                          (background) and 1..={NUM_CLASSES}"
@@ -553,7 +553,7 @@ impl Ids {
             };
         }
         class_ids.class(id).map(Slot::Class).ok_or_else(|| {
-            self.out_of_range.set(true);
+            self.note_out_of_range(id);
             let (lo, hi) = class_ids.range();
             match (class_ids, id) {
                 (ClassIds::Sorted, 1000) => format!(
@@ -571,6 +571,12 @@ impl Ids {
                 }
             }
         })
+    }
+
+    fn note_out_of_range(&self, id: i128) {
+        if self.out_of_range.get().is_none() {
+            self.out_of_range.set(Some(id));
+        }
     }
 
     /// The rank a textual id stands for: a wnid (`n01440764`) or an integer.
