@@ -165,16 +165,18 @@ impl Predictions {
 
     /// Inserts a row of [`Slot`]s (the first `k` kept); false as [`Predictions::insert`].
     fn insert_slots(&mut self, image: ImageId, slots: &[Slot]) -> bool {
+        // On the stack: this runs once per image of a 50,000-row file.
         let slots = &slots[..slots.len().min(self.k)];
         let background = slots.iter().position(|s| *s == Slot::Background);
-        let classes: Vec<ClassId> = slots
-            .iter()
-            .filter_map(|s| match s {
-                Slot::Class(c) => Some(*c),
-                Slot::Background => None,
-            })
-            .collect();
-        self.insert_with_background(image, &classes, background)
+        let mut classes = [ClassId::default(); MAX_K];
+        let mut n = 0;
+        for slot in slots {
+            if let Slot::Class(c) = slot {
+                classes[n] = *c;
+                n += 1;
+            }
+        }
+        self.insert_with_background(image, &classes[..n], background)
     }
 
     /// The file the predictions came from.
