@@ -370,7 +370,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
                     Error::Invalid { at, .. } => format!("{at}: id {id} is out of range"),
                     other => other.to_string(),
                 };
-                if let Some(mismatch) = better_reading(path, format, given, Err(why)) {
+                if let Some(mismatch) = better_reading(path, format, given, Err(why), None) {
                     return Err(Error::ClassIds {
                         path: path.to_path_buf(),
                         mismatch: Box::new(mismatch),
@@ -397,7 +397,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
         && images >= class_ids::MIN_IMAGES_TO_JUDGE
         && top1 < class_ids::CHANCE_TOP1
     {
-        if let Some(mismatch) = better_reading(path, format, given, Ok(top1)) {
+        if let Some(mismatch) = better_reading(path, format, given, Ok(top1), Some(&predictions)) {
             return Err(Error::ClassIds {
                 path: path.to_path_buf(),
                 mismatch: Box::new(mismatch),
@@ -422,15 +422,31 @@ fn read(path: &Path, format: Format, ids: &Ids) -> Result<Predictions> {
 
 /// The alternative reading of `path` with the best top-1 against the original labels, if it
 /// is above chance over enough images. `as_given` is the top-1 as asked, or why the file
-/// cannot be read so.
+/// cannot be read so; `loaded` is the file as read when it could be.
+///
+/// With the file loaded, each reading's top-1 is first estimated from the loaded top-1s
+/// (every reading maps ids one to one), so a weak or random model costs no second read;
+/// only a reading whose estimate is above chance is read from the file to confirm it.
 fn better_reading(
     path: &Path,
     format: Format,
     given: Reading,
     as_given: Result<f64, String>,
+    loaded: Option<&Predictions>,
 ) -> Option<IdMismatch> {
+    let mut candidates: Vec<(Reading, f64)> = given
+        .alternatives()
+        .into_iter()
+        .filter_map(|reading| match loaded {
+            Some(p) => estimate_top1(p, given, reading).map(|top1| (reading, top1)),
+            None => Some((reading, 1.0)),
+        })
+        .filter(|&(_, top1)| top1 >= class_ids::CHANCE_TOP1)
+        .collect();
+    // Best estimate first; equal ones keep the alternatives' order of preference.
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut best: Option<(Reading, f64, usize)> = None;
-    for reading in given.alternatives() {
+    for (reading, _) in candidates {
         // A reading that fails (its own range, say) is simply not a candidate.
         let Ok(p) = read(path, format, &Ids::new(reading)) else {
             continue;
@@ -443,6 +459,9 @@ fn better_reading(
         {
             best = Some((reading, top1, images));
         }
+        if loaded.is_some() && best.is_some() {
+            break;
+        }
     }
     best.map(|(fits, fits_top1, images)| IdMismatch {
         given,
@@ -452,6 +471,31 @@ fn better_reading(
         fits_top1,
         images,
     })
+}
+
+/// Top-1 against the original labels if the ids `p` was read from (as `given`) were read as
+/// `other`, from the top-1s alone; `None` when some top-1 id is out of range for `other`.
+fn estimate_top1(p: &Predictions, given: Reading, other: Reading) -> Option<f64> {
+    let other = Ids::new(other);
+    let mut hits = 0usize;
+    for image in ImageId::all() {
+        let Some(ranking) = p.ranking(image) else {
+            continue;
+        };
+        let id = match ranking.top1() {
+            None => 0,
+            Some(class) if given.background_class => match given.class_ids {
+                ClassIds::Devkit => ClassIds::Devkit.id(class),
+                ClassIds::Sorted | ClassIds::OneBased => ClassIds::OneBased.id(class),
+            },
+            Some(class) => given.class_ids.id(class),
+        };
+        match other.slot(id).ok()? {
+            Slot::Class(c) => hits += usize::from(c == image.original_label()),
+            Slot::Background => {}
+        }
+    }
+    Some(hits as f64 / p.len().max(1) as f64)
 }
 
 /// Tells the format of `path` from its content: the NumPy magic `\x93NUMPY` (npy), a zip
