@@ -170,18 +170,6 @@ pub struct Reading {
 }
 
 impl Reading {
-    /// The flags that select this reading on the command line (empty for the default).
-    pub fn flags(self) -> String {
-        let mut flags = Vec::new();
-        if self.class_ids != ClassIds::Sorted {
-            flags.push(format!("--class-ids {}", self.class_ids));
-        }
-        if self.background_class {
-            flags.push("--background-class".to_string());
-        }
-        flags.join(" ")
-    }
-
     /// How the ids are described in messages: `devkit ids`, `sorted ids with background at 0`.
     pub fn describe(self) -> String {
         let mut text = format!("{} ids", self.class_ids);
