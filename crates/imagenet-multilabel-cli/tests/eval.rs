@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use imagenet_multilabel::fixture::annotations::{self as synthetic, Spec};
 use imagenet_multilabel::fixture::known::{self, Known, Plan};
 use imagenet_multilabel::fixture::pred_files::{self, Row, ScoreType, WriteOptions};
-use imagenet_multilabel::predictions::Format;
+use imagenet_multilabel::predictions::{ClassIds, Format};
 use imagenet_multilabel::{Annotations, ImageId, Predictions};
 use serde_json::Value;
 
@@ -81,7 +81,7 @@ impl Fixture {
 
 fn rows(p: &Predictions) -> Vec<Row> {
     ImageId::all()
-        .filter_map(|i| p.ranked_for(i).map(|r| (i, r.to_vec())))
+        .filter_map(|i| p.ranking(i).map(|r| (i, r.top(r.len()).to_vec())))
         .collect()
 }
 
@@ -529,4 +529,270 @@ fn eval_from_a_built_dataset_gives_the_same_figures() {
             .unwrap(),
         k.expected.multilabel_accuracy
     ));
+}
+
+// ---- class-id conventions, background, ground truth, per-model tables, closed stdout -----
+
+#[test]
+fn every_format_in_every_convention_gives_the_known_figures() {
+    let f = fixture(2);
+    let k = known(&f.index, 0.8, 5, true);
+    let all = rows(&k.predictions);
+    let annotated: Vec<Row> = all
+        .iter()
+        .filter(|(i, _)| f.index.get(*i).is_some())
+        .cloned()
+        .collect();
+    for convention in ClassIds::ALL {
+        let mut files = Vec::new();
+        for format in Format::ALL {
+            let rows = if format == Format::Npy {
+                &all
+            } else {
+                &annotated
+            };
+            let path = f.path(&format!("{convention}.{format}"));
+            let options = WriteOptions {
+                scores: None,
+                class_ids: convention,
+                ..WriteOptions::new(format)
+            };
+            pred_files::write(&path, rows, &options).unwrap();
+            files.push(path);
+        }
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let report = f.eval_json(&["--class-ids", convention.name()], &refs);
+        for m in report["models"].as_array().unwrap() {
+            let ml = m["multilabel_accuracy"]["value"].as_f64().unwrap();
+            assert!(
+                close(ml, k.expected.multilabel_accuracy),
+                "{convention}: {m}"
+            );
+            let top5 = m["multilabel_top5_accuracy"]["value"].as_f64().unwrap();
+            assert!(close(top5, k.expected.multilabel_top5_accuracy.unwrap()));
+        }
+        // Read in another convention (each of the two in turn), each file is refused with
+        // the flag that fits.
+        let at = ClassIds::ALL.iter().position(|c| *c == convention).unwrap();
+        for (i, path) in files.iter().enumerate() {
+            let other = ClassIds::ALL[(at + 1 + i % 2) % 3];
+            let stderr = f.eval_error(&["--class-ids", other.name()], &[path]);
+            for fragment in [
+                format!("error: {}", path.display()),
+                format!("these look like {convention} ids"),
+                format!("pass --class-ids {convention}"),
+            ] {
+                assert!(stderr.contains(&fragment), "{stderr:?} lacks {fragment:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn devkit_ids_graded_as_sorted_fail_with_exit_2_and_the_flag_to_pass() {
+    let f = fixture(1);
+    let k = known(&f.index, 1.0, 1, false);
+    let path = f.path("devkit.csv");
+    let options = WriteOptions {
+        scores: None,
+        class_ids: ClassIds::Devkit,
+        ..WriteOptions::new(Format::Csv)
+    };
+    pred_files::write(&path, &rows(&k.predictions), &options).unwrap();
+    let stderr = f.eval_error(&[], &[&path]);
+    let line = stderr.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(
+        line.starts_with(&format!(
+            "error: {}: these look like devkit ids (top-1 against the original labels ",
+            path.display()
+        )),
+        "{line}"
+    );
+    // As sorted, the ids are at chance or (with devkit id 1000 in the file) out of range.
+    assert!(line.contains("% if read as devkit"), "{line}");
+    assert!(
+        line.contains("% as sorted; 1000 images)") || line.contains("; as sorted they cannot"),
+        "{line}"
+    );
+    assert!(line.contains("; 1000 images)"), "{line}");
+    assert!(line.ends_with(": pass --class-ids devkit"), "{line}");
+    let report = f.eval_json(&["--class-ids", "devkit"], &[&path]);
+    let ml = report["models"][0]["multilabel_accuracy"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!(close(ml, k.expected.multilabel_accuracy));
+}
+
+#[test]
+fn a_copy_of_the_ground_truth_is_graded_with_a_warning() {
+    let f = fixture(1);
+    let truth: Vec<Row> = f
+        .index
+        .records()
+        .iter()
+        .map(|r| (r.image, vec![r.original]))
+        .collect();
+    let path = f.path("labels.csv");
+    pred_files::write(&path, &truth, &WriteOptions::new(Format::Csv)).unwrap();
+    let out = f
+        .cmd()
+        .args(["eval", "--annotations"])
+        .arg(&f.json)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {}: every one of the 1000 top-1 predictions is the original ImageNet \
+             label: this looks like the ground truth",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    // A column named label is not taken as the predictions at all.
+    let path = f.path("label_column.csv");
+    let text = std::fs::read_to_string(f.path("labels.csv"))
+        .unwrap()
+        .replacen("prediction", "label", 1);
+    std::fs::write(&path, text).unwrap();
+    let stderr = f.eval_error(&[], &[&path]);
+    assert!(
+        stderr.contains("\"label\" names the ground truth"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn background_top1_is_a_miss_and_is_listed_as_background() {
+    let f = fixture(1);
+    let k = known(&f.index, 1.0, 1, false);
+    let rows = rows(&k.predictions);
+    // TF-slim ids: class + 1, with 0 (background) for the first 40 graded images.
+    let graded: Vec<ImageId> = f
+        .index
+        .records()
+        .iter()
+        .filter(|r| !r.problematic && !r.imagenet_m)
+        .map(|r| r.image)
+        .take(40)
+        .collect();
+    let mut text = String::from("file_name,prediction\n");
+    let mut lost_hits = 0;
+    for (image, ranked) in &rows {
+        let id = if graded.contains(image) {
+            let record = f.index.get(*image).unwrap();
+            lost_hits += usize::from(record.status(ranked[0]).is_hit());
+            0
+        } else {
+            ranked[0].0 + 1
+        };
+        text.push_str(&format!("{},{id}\n", image.file_name()));
+    }
+    assert!(lost_hits > 30, "{lost_hits}");
+    let path = f.path("slim.csv");
+    std::fs::write(&path, text).unwrap();
+    let mistakes = f.path("mistakes.csv");
+    let report = f.eval_json(
+        &[
+            "--background-class",
+            "--mistakes",
+            mistakes.to_str().unwrap(),
+        ],
+        &[&path],
+    );
+    let m = &report["models"][0];
+    assert_eq!(m["counts"]["background"], 40);
+    let graded_n = m["counts"]["graded"].as_f64().unwrap();
+    let per_image = m["multilabel_accuracy_per_image"]["value"]
+        .as_f64()
+        .unwrap();
+    let expected = k.expected.multilabel_accuracy_per_image - lost_hits as f64 / graded_n;
+    assert!(
+        (per_image - expected).abs() < 1e-12,
+        "{per_image} {expected}"
+    );
+    let csv = std::fs::read_to_string(&mistakes).unwrap();
+    let background_rows: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains(",background,background,wrong,"))
+        .collect();
+    assert_eq!(background_rows.len(), 40, "{csv}");
+    // The table says how many.
+    let out = f
+        .cmd()
+        .args(["eval", "--background-class", "--annotations"])
+        .arg(&f.json)
+        .arg(&path)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("slim.csv: 40 graded images have the background class as top-1"),
+        "{table}"
+    );
+}
+
+#[test]
+fn models_with_the_same_file_name_get_distinct_tables() {
+    let f = fixture(1);
+    let good = known(&f.index, 1.0, 1, false);
+    let bad = known(&f.index, 0.0, 1, false);
+    std::fs::create_dir_all(f.path("a")).unwrap();
+    std::fs::create_dir_all(f.path("b")).unwrap();
+    let (pa, pb) = (f.path("a/model.csv"), f.path("b/model.csv"));
+    let w = WriteOptions::new(Format::Csv);
+    pred_files::write(&pa, &rows(&good.predictions), &w).unwrap();
+    pred_files::write(&pb, &rows(&bad.predictions), &w).unwrap();
+    let classes = f.path("c.csv");
+    let mistakes = f.path("m.csv");
+    f.eval_json(
+        &[
+            "--per-class",
+            classes.to_str().unwrap(),
+            "--mistakes",
+            mistakes.to_str().unwrap(),
+        ],
+        &[&pa, &pb],
+    );
+    let read = |name: &str| std::fs::read_to_string(f.path(name)).unwrap();
+    assert_ne!(read("c.a-model.csv"), read("c.b-model.csv"));
+    // Each table is its own model's: the weaker one lists more mistakes.
+    let lines = |name: &str| read(name).lines().count();
+    assert!(lines("m.b-model.csv") > lines("m.a-model.csv"));
+    assert!(!f.path("c.model.csv").exists() && !classes.exists());
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let f = fixture(1);
+    let k = known(&f.index, 0.9, 1, false);
+    let path = f.path("p.csv");
+    pred_files::write(
+        &path,
+        &rows(&k.predictions),
+        &WriteOptions::new(Format::Csv),
+    )
+    .unwrap();
+    for json in [false, true] {
+        let mut cmd =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("imagenet-multilabel"));
+        cmd.env("IMAGENET_MULTILABEL_HOME", f.path("home"))
+            .args(["eval", "--annotations"])
+            .arg(&f.json)
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd.spawn().unwrap();
+        // `| head -0`: the reader goes away before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+    }
 }

@@ -49,7 +49,12 @@ fn inputs() -> (
     let dict = annotations
         .records()
         .iter()
-        .map(|r| (r.image.file_name(), predictions.top1(r.image).unwrap()))
+        .map(|r| {
+            (
+                r.image.file_name(),
+                predictions.ranking(r.image).unwrap().top1().unwrap(),
+            )
+        })
         .collect();
     (annotations, predictions, examples, dict)
 }

@@ -43,6 +43,16 @@ pub enum Error {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A predictions file's integer class ids fit another numbering (devkit, one-based,
+    /// background at 0) far better than the one asked for: graded as asked, the figures would
+    /// be at chance level. The mismatch says which reading fits and what to pass.
+    #[error("{}: {mismatch}", path.display())]
+    ClassIds {
+        /// The predictions file.
+        path: PathBuf,
+        /// The reading asked for, the one that fits, and their top-1 figures.
+        mismatch: Box<crate::predictions::IdMismatch>,
+    },
     /// The inputs are individually valid but cannot be graded or built together
     /// (a class with no graded image, annotated images without predictions, …).
     #[error("{0}")]

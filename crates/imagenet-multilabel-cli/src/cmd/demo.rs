@@ -198,6 +198,7 @@ fn eval_args(
         dataset,
         format: None,
         background_class: false,
+        class_ids: Default::default(),
         allow_missing: false,
         json: false,
         per_class: None,
@@ -211,8 +212,8 @@ fn rows(predictions: &Predictions) -> Vec<Row> {
     ImageId::all()
         .filter_map(|image| {
             predictions
-                .ranked_for(image)
-                .map(|ranked| (image, ranked.to_vec()))
+                .ranking(image)
+                .map(|ranked| (image, ranked.top(ranked.len()).to_vec()))
         })
         .collect()
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use imagenet_multilabel::metrics::{self, Difference, Estimate, EvalOptions, Report};
-use imagenet_multilabel::predictions::{self, Format, LoadOptions};
+use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
 use imagenet_multilabel::{tfds, Annotations};
 use serde_json::json;
 
@@ -29,9 +29,15 @@ pub struct Args {
     /// Force the input format instead of sniffing it.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<Format>,
-    /// Scores have 1001 columns with background at 0 (TF-slim models): drop it.
+    /// The model has 1001 outputs with background at 0 (TF-slim): score column 0 and id 0
+    /// are "no class", which takes a rank and is never a hit; ids 1..=1000 are the classes.
     #[arg(long)]
     pub background_class: bool,
+    /// How integer class ids are numbered: sorted (0..=999, index in the sorted wnids: TFDS,
+    /// torchvision, timm), devkit (ILSVRC2012_ID 1..=1000 of the devkit's meta.mat) or
+    /// one-based (sorted + 1). Wnids and score columns are not affected.
+    #[arg(long, value_name = "CONVENTION", default_value = "sorted")]
+    pub class_ids: ClassIds,
     /// Grade the annotated images that have a prediction and report coverage, instead of
     /// failing when some are missing.
     #[arg(long)]
@@ -59,15 +65,14 @@ pub fn run(args: Args) -> Result<()> {
         None => config::load_annotations(args.annotations.clone(), args.no_cache)?,
     };
     let reports = evaluate_all(&annotations, &args)?;
-    let several = reports.len() > 1;
-    for report in &reports {
-        let model = Path::new(&report.predictions);
-        if let Some(path) = &args.per_class {
-            let path = per_model_path(path, model, several);
+    let models: Vec<&Path> = args.predictions.iter().map(PathBuf::as_path).collect();
+    if let Some(path) = &args.per_class {
+        for (report, path) in reports.iter().zip(metrics::per_model_paths(path, &models)) {
             metrics::write_per_class_csv(report, &path)?;
         }
-        if let Some(path) = &args.mistakes {
-            let path = per_model_path(path, model, several);
+    }
+    if let Some(path) = &args.mistakes {
+        for (report, path) in reports.iter().zip(metrics::per_model_paths(path, &models)) {
             metrics::write_mistakes_csv(report, &path)?;
         }
     }
@@ -119,6 +124,7 @@ fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
     let load = LoadOptions {
         format: args.format,
         background_class: args.background_class,
+        class_ids: args.class_ids,
     };
     let options = EvalOptions {
         allow_missing: args.allow_missing,
@@ -127,23 +133,12 @@ fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
         .iter()
         .map(|path| {
             let predictions = predictions::load(path, &load)?;
+            if let Some(warning) = predictions.warning() {
+                config::warn(&warning);
+            }
             Ok(metrics::evaluate(annotations, &predictions, &options)?)
         })
         .collect()
-}
-
-/// `classes.csv` for one model; `classes.MODEL.csv` for each of several.
-fn per_model_path(path: &Path, model: &Path, several: bool) -> PathBuf {
-    if !several {
-        return path.to_path_buf();
-    }
-    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-    let model = model.file_stem().unwrap_or_default().to_string_lossy();
-    let ext = path
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    path.with_file_name(format!("{stem}.{model}{ext}"))
 }
 
 /// For each model after the first, its paired headline difference from the first (None for
@@ -321,6 +316,13 @@ fn write_table(
             )?;
         } else if let Some(e) = &r.real_top5_accuracy {
             writeln!(out, "{name}: ReaL top-5 {}% {}", pct(e), ci(e))?;
+        }
+        if r.counts.background > 0 {
+            writeln!(
+                out,
+                "{name}: {} graded images have the background class as top-1 (graded as misses)",
+                r.counts.background
+            )?;
         }
         if let Some(all) = &r.top1_original_all {
             writeln!(

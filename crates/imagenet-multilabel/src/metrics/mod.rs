@@ -36,7 +36,7 @@ use crate::predictions::Predictions;
 
 pub use self::compare::{compare, Difference};
 pub use self::real::RealCounts;
-pub use self::tables::{write_mistakes_csv, write_per_class_csv};
+pub use self::tables::{per_model_paths, write_mistakes_csv, write_per_class_csv};
 
 /// How many image names an error message lists before saying "and N more".
 const LISTED: usize = 5;
@@ -82,6 +82,9 @@ pub struct Counts {
     /// Graded images whose top-1 is in none of the three lists: graded as wrong, but never
     /// reviewed, so some may be right (a new model's novel answers land here).
     pub unreviewed: usize,
+    /// Graded images whose top-1 is the background class of a 1001-output model (graded as
+    /// wrong: the model answered "no class").
+    pub background: usize,
 }
 
 /// How much of what should be graded had a prediction.
@@ -130,9 +133,10 @@ pub struct Mistake {
     pub image: ImageId,
     /// Its original label.
     pub original: ClassId,
-    /// The model's top-1.
-    pub prediction: ClassId,
-    /// How the review judged the top-1: [`LabelStatus::Wrong`] or [`LabelStatus::Unreviewed`].
+    /// The model's top-1; `None` when it is the background class of a 1001-output model.
+    pub prediction: Option<ClassId>,
+    /// How the review judged the top-1: [`LabelStatus::Wrong`] or [`LabelStatus::Unreviewed`]
+    /// (a background top-1 is [`LabelStatus::Wrong`]).
     pub status: LabelStatus,
     /// Whether the image is problematic (then it is listed only because it is in ImageNet-M).
     pub problematic: bool,
@@ -235,6 +239,7 @@ pub fn evaluate(
         problematic: 0,
         graded: 0,
         unreviewed: 0,
+        background: 0,
     };
     let (mut imagenet_m_hits, mut imagenet_m_total) = (0usize, 0usize);
     let (mut graded_missing, mut imagenet_m_missing) = (0usize, 0usize);
@@ -242,7 +247,7 @@ pub fn evaluate(
     let (mut original_hits, mut mistakes) = (0u64, Vec::new());
 
     for record in annotations.records() {
-        let ranked = predictions.ranked_for(record.image);
+        let ranking = predictions.ranking(record.image);
         let graded = !record.problematic;
         if graded {
             counts.graded += 1;
@@ -251,7 +256,7 @@ pub fn evaluate(
             counts.problematic += 1;
         }
         to_grade += usize::from(graded || record.imagenet_m);
-        let Some(ranked) = ranked else {
+        let Some(ranking) = ranking else {
             if graded || record.imagenet_m {
                 missing.push(record.image);
                 graded_missing += usize::from(graded);
@@ -259,8 +264,10 @@ pub fn evaluate(
             }
             continue;
         };
-        let top1 = ranked[0];
-        let status = record.status(top1);
+        // A background top-1 is the model saying "no class": a miss, as the reference's
+        // `argmax - 1 == -1` is in no label list.
+        let top1 = ranking.top1();
+        let status = top1.map_or(LabelStatus::Wrong, |c| record.status(c));
         if record.imagenet_m {
             imagenet_m_total += 1;
             imagenet_m_hits += usize::from(status.is_hit());
@@ -283,11 +290,12 @@ pub fn evaluate(
         row.correct += u32::from(status.is_hit());
         row.strict += u32::from(status == LabelStatus::Correct);
         if let Some(top5) = &mut row.top5 {
-            let any = ranked.iter().take(5).any(|&c| record.status(c).is_hit());
+            let any = ranking.top(5).iter().any(|&c| record.status(c).is_hit());
             *top5 += u32::from(any);
         }
         counts.unreviewed += usize::from(status == LabelStatus::Unreviewed);
-        original_hits += u64::from(top1 == record.original);
+        counts.background += usize::from(top1.is_none());
+        original_hits += u64::from(top1 == Some(record.original));
     }
 
     let no_graded = classes_without(|c| annotated_graded[c.index()]);
@@ -325,7 +333,11 @@ pub fn evaluate(
     let per_image_hits: u64 = rows.iter().map(|r| u64::from(r.correct)).sum();
     let top1_original_all = predictions.covers_all().then(|| {
         let hits = ImageId::all()
-            .filter(|&i| predictions.top1(i) == Some(i.original_label()))
+            .filter(|&i| {
+                predictions
+                    .ranking(i)
+                    .is_some_and(|r| r.top1() == Some(i.original_label()))
+            })
             .count() as u64;
         per_image(hits, u64::from(crate::classes::NUM_VAL_IMAGES))
     });

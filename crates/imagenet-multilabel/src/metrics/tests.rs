@@ -128,6 +128,7 @@ fn known_answers_at_several_sizes() {
                 problematic: e.problematic,
                 graded: e.graded,
                 unreviewed: e.unreviewed,
+                background: 0,
             },
             "{at}"
         );
@@ -417,6 +418,51 @@ fn top5_needs_five_ranked_classes() {
             None,
             "k = {k}"
         );
+    }
+}
+
+#[test]
+fn background_top1_is_a_miss_and_background_takes_a_top5_rank() {
+    // Every image's only correct label is its original; the model ranks the background and
+    // the original as follows (b = background, o = original, x = other classes).
+    let a = hand_made(1, |_| {});
+    let layouts: [(&str, Option<usize>, usize); 4] = [
+        // (layout, background rank, rank of the original among the classes)
+        ("b o x x x", Some(0), 0), // top-1 is background: a miss, not its best class o
+        ("o b x x x", Some(1), 0), // top-1 o: a hit
+        ("x x x b o", Some(3), 3), // o at rank 4: in the top 5
+        ("x x x x b", Some(4), 4), // o would be 6th: the background pushed it out of the top 5
+    ];
+    for (layout, background, original_at) in layouts {
+        let mut p = Predictions::new("slim.npz", 5, true);
+        for r in a.records() {
+            let mut classes: Vec<ClassId> = (1..=5)
+                .map(|i| ClassId((r.original.0 + 100 * i) % 1000))
+                .collect();
+            classes.insert(original_at, r.original);
+            assert!(p.insert_with_background(r.image, &classes, background));
+        }
+        let r = eval(&a, &p).unwrap();
+        let (top1, top5) = match layout {
+            "b o x x x" => (0.0, 1.0),
+            "o b x x x" => (1.0, 1.0),
+            "x x x b o" => (0.0, 1.0),
+            _ => (0.0, 0.0),
+        };
+        assert_eq!(r.multilabel_accuracy.value, top1, "{layout}");
+        assert_eq!(r.top1_original_annotated.value, top1, "{layout}");
+        assert_eq!(r.multilabel_top5_accuracy.unwrap().value, top5, "{layout}");
+        let background_top1 = if background == Some(0) { 1000 } else { 0 };
+        assert_eq!(r.counts.background, background_top1, "{layout}");
+        // A top-1 x is unreviewed (in no list); a background top-1 is not: it is no class.
+        let unreviewed = if layout.starts_with('x') { 1000 } else { 0 };
+        assert_eq!(r.counts.unreviewed, unreviewed, "{layout}");
+        if background == Some(0) {
+            assert!(r
+                .mistakes
+                .iter()
+                .all(|m| m.prediction.is_none() && m.status == LabelStatus::Wrong));
+        }
     }
 }
 

@@ -4,20 +4,21 @@
 //! The file-name column is the first header among [`NAME_COLUMNS`] (case-insensitive). The
 //! prediction columns are the numbered ones (`top1`…`top5`, `pred_1`…, `prediction_0`…, ranked
 //! by their number), else the one unnumbered `prediction`-like column, else — in a two-column
-//! file — the column beside the names.
+//! file — the column beside the names, unless its header names the ground truth
+//! ([`GROUND_TRUTH_COLUMNS`]: `label`, `target`, …), which is never taken as a prediction.
 
 use std::path::Path;
 
-use super::{class_from_text, image_from_name, strip_bom, Collector, Predictions, MAX_K};
-use crate::classes::ClassId;
+use super::{image_from_name, push_slot, strip_bom, Collector, Ids, Predictions, Slot, MAX_K};
 use crate::error::{Error, Result};
 
 /// Headers accepted for the file-name column, case-insensitive.
 pub const NAME_COLUMNS: [&str; 6] = ["file_name", "filename", "file", "image", "path", "name"];
 
 /// Header stems (before an optional rank number) accepted for prediction columns,
-/// case-insensitive, most specific first.
-pub const PREDICTION_COLUMNS: [&str; 10] = [
+/// case-insensitive, most specific first. `label` is not one: in a dataset export it is the
+/// ground truth, and grading it gives a perfect "model".
+pub const PREDICTION_COLUMNS: [&str; 9] = [
     "prediction",
     "predictions",
     "predicted",
@@ -27,11 +28,24 @@ pub const PREDICTION_COLUMNS: [&str; 10] = [
     "top",
     "class",
     "class_id",
+];
+
+/// Headers (case-insensitive) that name the ground truth: never taken as the prediction,
+/// not even as the only column beside the file names.
+pub const GROUND_TRUTH_COLUMNS: [&str; 9] = [
     "label",
+    "labels",
+    "label_id",
+    "true_label",
+    "original_label",
+    "ground_truth",
+    "gt",
+    "target",
+    "y_true",
 ];
 
 /// Reads predictions from the delimited text file at `path` (`delimiter` `b','` or `b'\t'`).
-pub fn load(path: &Path, delimiter: u8, background_class: bool) -> Result<Predictions> {
+pub(crate) fn load(path: &Path, delimiter: u8, ids: &Ids) -> Result<Predictions> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -60,7 +74,7 @@ pub fn load(path: &Path, delimiter: u8, background_class: bool) -> Result<Predic
     })?;
     let k = rank_cols.len().min(MAX_K);
     let mut collector = Collector::new(path, k, false);
-    let mut ranked: Vec<ClassId> = Vec::with_capacity(rank_cols.len());
+    let mut ranked: Vec<Slot> = Vec::with_capacity(rank_cols.len());
     let mut record = csv::StringRecord::new();
     let mut rows = 0usize;
     loop {
@@ -76,9 +90,9 @@ pub fn load(path: &Path, delimiter: u8, background_class: bool) -> Result<Predic
         ranked.clear();
         for &col in &rank_cols {
             let cell = record.get(col).unwrap_or_default();
-            let class = class_from_text(cell, background_class)
+            ids.slot_from_text(cell)
+                .and_then(|slot| push_slot(&mut ranked, slot))
                 .map_err(|m| Error::invalid(path, format!("{at}, column {:?}", headers[col]), m))?;
-            ranked.push(class);
         }
         if let Err(first) = collector.insert(image, &ranked, line as u32) {
             return Err(Error::invalid(
@@ -142,14 +156,24 @@ fn columns(headers: &[String]) -> Result<(usize, Vec<usize>), String> {
     if let Some(&(_, col)) = unnumbered.iter().min() {
         return Ok((name_col, vec![col]));
     }
+    let expected = format!(
+        "expected a column named prediction (or pred, class), or ranked columns top1, top2, … \
+         (or pred_1, pred_2, …) beside {:?}",
+        headers[name_col]
+    );
+    if let Some(col) = (0..headers.len())
+        .find(|&c| c != name_col && GROUND_TRUTH_COLUMNS.contains(&lower[c].as_str()))
+    {
+        return Err(format!(
+            "no prediction column: {:?} names the ground truth, which is never graded as a \
+             prediction (it would score as a perfect model); {expected}",
+            headers[col]
+        ));
+    }
     if headers.len() == 2 {
         return Ok((name_col, vec![1 - name_col]));
     }
-    Err(format!(
-        "no prediction column: expected a column named prediction (or pred, label, class), \
-         or ranked columns top1, top2, … (or pred_1, pred_2, …) beside {:?}",
-        headers[name_col]
-    ))
+    Err(format!("no prediction column: {expected}"))
 }
 
 /// A CSV parse error as an [`Error::Invalid`] naming its line.

@@ -12,18 +12,22 @@ use std::path::Path;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{class_from_int, class_from_text, image_from_name, strip_bom, Collector};
+use super::{image_from_name, push_slot, strip_bom, Collector, Ids, Slot};
 use super::{Predictions, MAX_K};
-use crate::classes::{ClassId, ImageId};
+use crate::classes::ImageId;
 use crate::error::{Error, Result};
 
 /// Record keys accepted for the file name (exact, lower case).
 pub const NAME_KEYS: [&str; 6] = ["file_name", "filename", "file", "image", "path", "name"];
-/// Record keys accepted for the prediction, most specific first (exact, lower case).
-pub const PREDICTION_KEYS: [&str; 5] = ["predictions", "prediction", "pred", "label", "class"];
+/// Record keys accepted for the prediction, most specific first (exact, lower case). `label`
+/// is not one: in a dataset export it is the ground truth.
+pub const PREDICTION_KEYS: [&str; 4] = ["predictions", "prediction", "pred", "class"];
+/// Record keys that name the ground truth: never taken as the prediction.
+pub const GROUND_TRUTH_KEYS: [&str; 5] =
+    ["label", "labels", "true_label", "original_label", "target"];
 
 /// Reads a JSON file: an object `{file_name: class or [classes]}` or an array of records.
-pub fn load_object(path: &Path, background_class: bool) -> Result<Predictions> {
+pub(crate) fn load_object(path: &Path, ids: &Ids) -> Result<Predictions> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = strip_bom(&bytes);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
@@ -44,8 +48,8 @@ pub fn load_object(path: &Path, background_class: bool) -> Result<Predictions> {
             for (key, value) in &pairs {
                 let at = format!("key {key:?}");
                 let image = image_from_name(key).map_err(|m| Error::invalid(path, &at, m))?;
-                let ranked = ranked_from_value(value, background_class)
-                    .map_err(|m| Error::invalid(path, &at, m))?;
+                let ranked =
+                    ranked_from_value(value, ids).map_err(|m| Error::invalid(path, &at, m))?;
                 entries.push((image, ranked, at));
             }
             collect(path, entries)
@@ -63,8 +67,8 @@ pub fn load_object(path: &Path, background_class: bool) -> Result<Predictions> {
                         ))
                     }
                 };
-                let (image, ranked) = read_record(record, background_class)
-                    .map_err(|m| Error::invalid(path, &at, m))?;
+                let (image, ranked) =
+                    read_record(record, ids).map_err(|m| Error::invalid(path, &at, m))?;
                 entries.push((image, ranked, at));
             }
             collect(path, entries)
@@ -74,7 +78,7 @@ pub fn load_object(path: &Path, background_class: bool) -> Result<Predictions> {
 
 /// Reads a JSON Lines file: one record `{"file_name": …, "prediction": …}` per line (blank
 /// lines are skipped).
-pub fn load_lines(path: &Path, background_class: bool) -> Result<Predictions> {
+pub(crate) fn load_lines(path: &Path, ids: &Ids) -> Result<Predictions> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = strip_bom(&bytes);
     let mut entries = Vec::new();
@@ -94,7 +98,7 @@ pub fn load_lines(path: &Path, background_class: bool) -> Result<Predictions> {
             error
         })?;
         let (image, ranked) =
-            read_record(&record, background_class).map_err(|m| Error::invalid(path, &at, m))?;
+            read_record(&record, ids).map_err(|m| Error::invalid(path, &at, m))?;
         entries.push((image, ranked, at));
     }
     if entries.is_empty() {
@@ -154,7 +158,7 @@ impl<'de> serde::Deserialize<'de> for HasNameKey {
 }
 
 /// Builds the predictions from `(image, ranked, place)` entries, in file order.
-fn collect(path: &Path, entries: Vec<(ImageId, Vec<ClassId>, String)>) -> Result<Predictions> {
+fn collect(path: &Path, entries: Vec<(ImageId, Vec<Slot>, String)>) -> Result<Predictions> {
     let Some(first) = entries.first() else {
         return Err(Error::invalid(
             path,
@@ -193,10 +197,7 @@ fn collect(path: &Path, entries: Vec<(ImageId, Vec<ClassId>, String)>) -> Result
 }
 
 /// The image and ranking of one record, or what is wrong with it.
-fn read_record(
-    record: &Map<String, Value>,
-    background_class: bool,
-) -> Result<(ImageId, Vec<ClassId>), String> {
+fn read_record(record: &Map<String, Value>, ids: &Ids) -> Result<(ImageId, Vec<Slot>), String> {
     let name = NAME_KEYS
         .iter()
         .find_map(|k| record.get(*k))
@@ -209,41 +210,50 @@ fn read_record(
         .iter()
         .find_map(|k| record.get(*k))
         .ok_or_else(|| {
+            let truth = GROUND_TRUTH_KEYS.iter().find(|k| record.contains_key(**k));
+            let note = truth.map_or(String::new(), |k| {
+                format!(
+                    " ({k:?} names the ground truth, which is never graded as a prediction: \
+                     it would score as a perfect model)"
+                )
+            });
             format!(
-                "no prediction: expected a key {}",
+                "no prediction: expected a key {}{note}",
                 PREDICTION_KEYS.join(", ")
             )
         })?;
-    Ok((image, ranked_from_value(value, background_class)?))
+    Ok((image, ranked_from_value(value, ids)?))
 }
 
 /// A class (integer id or wnid) or a non-empty ranked list of them.
-fn ranked_from_value(value: &Value, background_class: bool) -> Result<Vec<ClassId>, String> {
+fn ranked_from_value(value: &Value, ids: &Ids) -> Result<Vec<Slot>, String> {
     match value {
         Value::Array(items) if items.is_empty() => {
             Err("the list of predictions is empty".to_string())
         }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(rank, item)| {
-                class_from_value(item, background_class).map_err(|m| format!("rank {rank}: {m}"))
-            })
-            .collect(),
-        _ => Ok(vec![class_from_value(value, background_class)?]),
+        Value::Array(items) => {
+            let mut ranked = Vec::with_capacity(items.len());
+            for (rank, item) in items.iter().enumerate() {
+                slot_from_value(item, ids)
+                    .and_then(|slot| push_slot(&mut ranked, slot))
+                    .map_err(|m| format!("rank {rank}: {m}"))?;
+            }
+            Ok(ranked)
+        }
+        _ => Ok(vec![slot_from_value(value, ids)?]),
     }
 }
 
-fn class_from_value(value: &Value, background_class: bool) -> Result<ClassId, String> {
+fn slot_from_value(value: &Value, ids: &Ids) -> Result<Slot, String> {
     match value {
         Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => class_from_int(i as i128, background_class),
-            (_, Some(u)) => class_from_int(u as i128, background_class),
+            (Some(i), _) => ids.slot(i128::from(i)),
+            (_, Some(u)) => ids.slot(i128::from(u)),
             _ => Err(format!("{n} is not an integer class id")),
         },
-        Value::String(s) => class_from_text(s, background_class),
+        Value::String(s) => ids.slot_from_text(s),
         other => Err(format!(
-            "{other} is not a class: expected a class id 0..=999, a wnid, or a list of them"
+            "{other} is not a class: expected a class id, a wnid, or a list of them"
         )),
     }
 }

@@ -10,7 +10,10 @@
 //! - [`json`]: a JSON object `{file_name: class}` and JSON Lines records.
 //!
 //! [`load`] reads any of them; [`sniff`] tells them apart by content, not by extension.
+//! Integer ids are read in the [`ClassIds`] convention asked for, and [`load`] refuses a file
+//! that fits another convention far better ([`IdMismatch`]).
 
+use std::cell::Cell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -18,15 +21,21 @@ use std::str::FromStr;
 use crate::classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
 
+pub mod class_ids;
 pub mod delimited;
 pub mod json;
 pub mod npy;
 pub mod npz;
+
+pub use class_ids::{ClassIds, IdMismatch, Reading};
 #[cfg(test)]
 mod tests;
 
 /// How many ranked predictions per image are kept (enough for top-5 metrics).
 pub const MAX_K: usize = 5;
+
+/// No background rank in a row (see [`Predictions`]).
+const NO_BACKGROUND: u8 = u8::MAX;
 
 /// A model's ranked predictions, indexed by image number.
 #[derive(Clone, Debug)]
@@ -34,10 +43,61 @@ pub struct Predictions {
     path: PathBuf,
     k: usize,
     has_scores: bool,
-    /// Row `image - 1` holds `k` ranked ids.
+    /// Row `image - 1` holds the `k` best ImageNet classes in rank order, the background
+    /// class left out (a row whose background is in the top `k` is padded at the end).
     ranked: Vec<ClassId>,
+    /// Per row, the rank the background class takes within the top `k` (a 1001-output
+    /// model's "no class"), or [`NO_BACKGROUND`]. Empty until some row has one.
+    background: Vec<u8>,
     present: Vec<bool>,
     count: usize,
+    ground_truth: bool,
+}
+
+/// One image's ranked predictions: ImageNet classes, and where a 1001-output model put its
+/// background class ("no class"), which takes a rank but is never a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ranking<'a> {
+    /// The `k` best classes, background left out (padded when background is in the top k).
+    classes: &'a [ClassId],
+    background: Option<usize>,
+}
+
+impl<'a> Ranking<'a> {
+    /// The top-1 class; `None` when the model's top-1 is the background class.
+    pub fn top1(&self) -> Option<ClassId> {
+        self.top(1).first().copied()
+    }
+
+    /// The ImageNet classes among the first `n` ranks (at most `k`), best first: `n` of them,
+    /// or `n - 1` when the background class is among those ranks.
+    pub fn top(&self, n: usize) -> &'a [ClassId] {
+        let n = n.min(self.classes.len());
+        let taken = usize::from(self.background.is_some_and(|b| b < n));
+        &self.classes[..n - taken]
+    }
+
+    /// The rank (0 = top-1) of the background class, when it is within the top `k`.
+    pub fn background_rank(&self) -> Option<usize> {
+        self.background
+    }
+
+    /// Ranks kept (`k`), the background's included.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Never true: a ranking has at least one rank.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+}
+
+/// One rank as a file gives it: a class, or the background of a 1001-output model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Class(ClassId),
+    Background,
 }
 
 impl Predictions {
@@ -50,8 +110,10 @@ impl Predictions {
             k,
             has_scores,
             ranked: vec![ClassId(0); NUM_VAL_IMAGES as usize * k],
+            background: Vec::new(),
             present: vec![false; NUM_VAL_IMAGES as usize],
             count: 0,
+            ground_truth: false,
         }
     }
 
@@ -59,14 +121,62 @@ impl Predictions {
     /// be empty). Returns false, changing nothing, if the image already has a prediction or
     /// `ranked` is shorter than `k`.
     pub fn insert(&mut self, image: ImageId, ranked: &[ClassId]) -> bool {
-        let row = (image.0 - 1) as usize;
-        if self.present[row] || ranked.len() < self.k {
+        self.insert_with_background(image, ranked, None)
+    }
+
+    /// As [`Predictions::insert`] for a 1001-output model whose background class takes rank
+    /// `background_rank` (0 = top-1): `ranked` are the ImageNet classes in rank order
+    /// without it, at least `k - 1` of them when the background is within the top `k`.
+    /// Returns false, changing nothing, if the image already has a prediction or `ranked`
+    /// is too short.
+    pub fn insert_with_background(
+        &mut self,
+        image: ImageId,
+        ranked: &[ClassId],
+        background_rank: Option<usize>,
+    ) -> bool {
+        let Some(row) = (image.0 as usize)
+            .checked_sub(1)
+            .filter(|&r| r < self.present.len())
+        else {
+            return false;
+        };
+        let background = background_rank.filter(|&b| b < self.k);
+        let needed = self.k - usize::from(background.is_some());
+        if self.present[row] || ranked.len() < needed {
             return false;
         }
-        self.ranked[row * self.k..(row + 1) * self.k].copy_from_slice(&ranked[..self.k]);
+        let out = &mut self.ranked[row * self.k..(row + 1) * self.k];
+        out[..needed].copy_from_slice(&ranked[..needed]);
+        // The pad repeats the last class, so any slice of the row holds real classes.
+        if needed < self.k {
+            out[needed] = out.get(needed.wrapping_sub(1)).copied().unwrap_or_default();
+        }
+        if let Some(b) = background {
+            if self.background.is_empty() {
+                self.background = vec![NO_BACKGROUND; self.present.len()];
+            }
+            self.background[row] = b as u8;
+        }
         self.present[row] = true;
         self.count += 1;
         true
+    }
+
+    /// Inserts a row of [`Slot`]s (the first `k` kept); false as [`Predictions::insert`].
+    fn insert_slots(&mut self, image: ImageId, slots: &[Slot]) -> bool {
+        // On the stack: this runs once per image of a 50,000-row file.
+        let slots = &slots[..slots.len().min(self.k)];
+        let background = slots.iter().position(|s| *s == Slot::Background);
+        let mut classes = [ClassId::default(); MAX_K];
+        let mut n = 0;
+        for slot in slots {
+            if let Slot::Class(c) = slot {
+                classes[n] = *c;
+                n += 1;
+            }
+        }
+        self.insert_with_background(image, &classes[..n], background)
     }
 
     /// The file the predictions came from.
@@ -84,19 +194,20 @@ impl Predictions {
         self.has_scores
     }
 
-    /// The top-1 prediction for `image`, if there is one.
-    pub fn top1(&self, image: ImageId) -> Option<ClassId> {
-        self.ranked_for(image).map(|r| r[0])
-    }
-
-    /// The ranked predictions for `image` (length `k`), if there are any.
-    pub fn ranked_for(&self, image: ImageId) -> Option<&[ClassId]> {
+    /// The ranked predictions for `image`, if there are any.
+    pub fn ranking(&self, image: ImageId) -> Option<Ranking<'_>> {
         let row = (image.0 as usize).checked_sub(1)?;
-        if *self.present.get(row)? {
-            Some(&self.ranked[row * self.k..(row + 1) * self.k])
-        } else {
-            None
+        if !*self.present.get(row)? {
+            return None;
         }
+        let background = match self.background.get(row) {
+            Some(&b) if b != NO_BACKGROUND => Some(usize::from(b)),
+            _ => None,
+        };
+        Some(Ranking {
+            classes: &self.ranked[row * self.k..(row + 1) * self.k],
+            background,
+        })
     }
 
     /// How many images have a prediction.
@@ -112,6 +223,25 @@ impl Predictions {
     /// Whether every one of the 50,000 validation images has a prediction.
     pub fn covers_all(&self) -> bool {
         self.count == NUM_VAL_IMAGES as usize
+    }
+
+    /// Whether [`load`] found every top-1 equal to the original ImageNet label (over at least
+    /// [`class_ids::MIN_IMAGES_GROUND_TRUTH`] images): the file looks like the ground truth
+    /// (a label column), not a model's predictions. [`Predictions::warning`] says so.
+    pub fn looks_like_ground_truth(&self) -> bool {
+        self.ground_truth
+    }
+
+    /// What a user should be told about these predictions before the figures, if anything.
+    pub fn warning(&self) -> Option<String> {
+        self.ground_truth.then(|| {
+            format!(
+                "{}: every one of the {} top-1 predictions is the original ImageNet label: \
+                 this looks like the ground truth (a label column), not a model's predictions",
+                self.path.display(),
+                self.count
+            )
+        })
     }
 }
 
@@ -191,9 +321,22 @@ impl FromStr for Format {
 pub struct LoadOptions {
     /// The format; `None` sniffs it from the content.
     pub format: Option<Format>,
-    /// The model has 1001 outputs with background at index 0 (as TF-slim models emit):
-    /// score column 0 is dropped and integer class ids are shifted down by one.
+    /// The model has 1001 outputs with background at index 0 (as TF-slim models emit): score
+    /// column 0 and integer id 0 are the background class, which takes a rank and is never
+    /// a hit; integer ids 1..=1000 are the classes.
     pub background_class: bool,
+    /// How integer class ids are numbered (wnids and score columns are not affected).
+    pub class_ids: ClassIds,
+}
+
+impl LoadOptions {
+    /// The reading of integer ids these options ask for.
+    pub fn reading(&self) -> Reading {
+        Reading {
+            class_ids: self.class_ids,
+            background_class: self.background_class,
+        }
+    }
 }
 
 /// Reads a model's predictions from `path`, in any [`Format`].
@@ -202,19 +345,157 @@ pub struct LoadOptions {
 /// class ids are kept in the given rank order. Every problem (bad value, unknown or duplicate
 /// file name, wrong shape, truncated file) is an [`Error::Invalid`] naming the file and the
 /// row or key.
+///
+/// Integer ids are checked against the original ImageNet labels: when top-1 is at chance
+/// level (below [`class_ids::CHANCE_TOP1`] over at least [`class_ids::MIN_IMAGES_TO_JUDGE`]
+/// images), or the ids are out of range, and another [`Reading`] (convention, background)
+/// gets top-1 above chance, the load fails with [`Error::ClassIds`] naming it. A file whose
+/// every top-1 is the original label loads, flagged by
+/// [`Predictions::looks_like_ground_truth`].
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
     let format = match options.format {
         Some(format) => format,
         None => sniff(path)?,
     };
-    match format {
-        Format::Npy => npy::load(path, options.background_class),
-        Format::Npz => npz::load(path, options.background_class),
-        Format::Csv => delimited::load(path, b',', options.background_class),
-        Format::Tsv => delimited::load(path, b'\t', options.background_class),
-        Format::Json => json::load_object(path, options.background_class),
-        Format::JsonLines => json::load_lines(path, options.background_class),
+    let given = options.reading();
+    let ids = Ids::new(given);
+    let loaded = read(path, format, &ids);
+    let mut predictions = match loaded {
+        Ok(p) => p,
+        Err(error) => {
+            // Ids out of range as asked (1000 read as sorted, 0 as devkit) may be another
+            // convention's: say which, if one fits.
+            if let Some(id) = ids.out_of_range.get() {
+                let why = match &error {
+                    Error::Invalid { at, .. } => format!("{at}: id {id} is out of range"),
+                    other => other.to_string(),
+                };
+                if let Some(mismatch) = better_reading(path, format, given, Err(why), None) {
+                    return Err(Error::ClassIds {
+                        path: path.to_path_buf(),
+                        mismatch: Box::new(mismatch),
+                    });
+                }
+            }
+            return Err(error);
+        }
+    };
+    if predictions.has_scores() && !ids.ints_seen.get() && options.class_ids != ClassIds::Sorted {
+        return Err(Error::invalid(
+            path,
+            "class ids",
+            format!(
+                "--class-ids {} applies to integer class ids, but this file holds scores, \
+                 whose column j is class j of the sorted wnids: drop --class-ids",
+                options.class_ids
+            ),
+        ));
     }
+    let (hits, images) = class_ids::original_top1(&predictions);
+    let top1 = hits as f64 / images.max(1) as f64;
+    if ids.ints_seen.get()
+        && images >= class_ids::MIN_IMAGES_TO_JUDGE
+        && top1 < class_ids::CHANCE_TOP1
+    {
+        if let Some(mismatch) = better_reading(path, format, given, Ok(top1), Some(&predictions)) {
+            return Err(Error::ClassIds {
+                path: path.to_path_buf(),
+                mismatch: Box::new(mismatch),
+            });
+        }
+    }
+    predictions.ground_truth = images >= class_ids::MIN_IMAGES_GROUND_TRUTH && hits == images;
+    Ok(predictions)
+}
+
+/// Reads `path` as `format` with integer ids read by `ids`.
+fn read(path: &Path, format: Format, ids: &Ids) -> Result<Predictions> {
+    match format {
+        Format::Npy => npy::load(path, ids),
+        Format::Npz => npz::load(path, ids),
+        Format::Csv => delimited::load(path, b',', ids),
+        Format::Tsv => delimited::load(path, b'\t', ids),
+        Format::Json => json::load_object(path, ids),
+        Format::JsonLines => json::load_lines(path, ids),
+    }
+}
+
+/// The alternative reading of `path` with the best top-1 against the original labels, if it
+/// is above chance over enough images. `as_given` is the top-1 as asked, or why the file
+/// cannot be read so; `loaded` is the file as read when it could be.
+///
+/// With the file loaded, each reading's top-1 is first estimated from the loaded top-1s
+/// (every reading maps ids one to one), so a weak or random model costs no second read;
+/// only a reading whose estimate is above chance is read from the file to confirm it.
+fn better_reading(
+    path: &Path,
+    format: Format,
+    given: Reading,
+    as_given: Result<f64, String>,
+    loaded: Option<&Predictions>,
+) -> Option<IdMismatch> {
+    let mut candidates: Vec<(Reading, f64)> = given
+        .alternatives()
+        .into_iter()
+        .filter_map(|reading| match loaded {
+            Some(p) => estimate_top1(p, given, reading).map(|top1| (reading, top1)),
+            None => Some((reading, 1.0)),
+        })
+        .filter(|&(_, top1)| top1 >= class_ids::CHANCE_TOP1)
+        .collect();
+    // Best estimate first; equal ones keep the alternatives' order of preference.
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut best: Option<(Reading, f64, usize)> = None;
+    for (reading, _) in candidates {
+        // A reading that fails (its own range, say) is simply not a candidate.
+        let Ok(p) = read(path, format, &Ids::new(reading)) else {
+            continue;
+        };
+        let (hits, images) = class_ids::original_top1(&p);
+        let top1 = hits as f64 / images.max(1) as f64;
+        if images >= class_ids::MIN_IMAGES_TO_JUDGE
+            && top1 >= class_ids::CHANCE_TOP1
+            && best.is_none_or(|(_, b, _)| top1 > b)
+        {
+            best = Some((reading, top1, images));
+        }
+        if loaded.is_some() && best.is_some() {
+            break;
+        }
+    }
+    best.map(|(fits, fits_top1, images)| IdMismatch {
+        given,
+        given_top1: as_given.as_ref().ok().copied(),
+        given_error: as_given.err(),
+        fits,
+        fits_top1,
+        images,
+    })
+}
+
+/// Top-1 against the original labels if the ids `p` was read from (as `given`) were read as
+/// `other`, from the top-1s alone; `None` when some top-1 id is out of range for `other`.
+fn estimate_top1(p: &Predictions, given: Reading, other: Reading) -> Option<f64> {
+    let other = Ids::new(other);
+    let mut hits = 0usize;
+    for image in ImageId::all() {
+        let Some(ranking) = p.ranking(image) else {
+            continue;
+        };
+        let id = match ranking.top1() {
+            None => 0,
+            Some(class) if given.background_class => match given.class_ids {
+                ClassIds::Devkit => ClassIds::Devkit.id(class),
+                ClassIds::Sorted | ClassIds::OneBased => ClassIds::OneBased.id(class),
+            },
+            Some(class) => given.class_ids.id(class),
+        };
+        match other.slot(id).ok()? {
+            Slot::Class(c) => hits += usize::from(c == image.original_label()),
+            Slot::Background => {}
+        }
+    }
+    Some(hits as f64 / p.len().max(1) as f64)
 }
 
 /// Tells the format of `path` from its content: the NumPy magic `\x93NUMPY` (npy), a zip
@@ -269,47 +550,115 @@ fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
-/// The class for an integer id from a file, or what is wrong with it. With a background
-/// class, ids are 1..=1000 and 0 is the background.
-fn class_from_int(id: i128, background_class: bool) -> Result<ClassId, String> {
-    let n = NUM_CLASSES as i128;
-    if background_class {
-        match id {
-            0 => Err("class id 0 is the background class, which is not an ImageNet class".into()),
-            1..=1000 => Ok(ClassId((id - 1) as u16)),
-            _ => Err(format!(
-                "class id {id} is out of range: with --background-class, ids are 1..={n}"
-            )),
+/// Reads integer ids in one [`Reading`], noting what it saw: whether the file has integer
+/// ids at all (only those can be in the wrong convention) and whether one was out of range.
+pub(crate) struct Ids {
+    reading: Reading,
+    ints_seen: Cell<bool>,
+    /// The first integer id out of range, if any.
+    out_of_range: Cell<Option<i128>>,
+}
+
+impl Ids {
+    pub(crate) fn new(reading: Reading) -> Ids {
+        Ids {
+            reading,
+            ints_seen: Cell::new(false),
+            out_of_range: Cell::new(None),
         }
-    } else {
-        match id {
-            0..=999 => Ok(ClassId(id as u16)),
-            1000 => Err(format!(
-                "class id 1000 is out of range 0..={}: if the model has 1001 outputs with \
-                 background at 0, pass --background-class",
-                n - 1
-            )),
-            _ => Err(format!("class id {id} is out of range 0..={}", n - 1)),
+    }
+
+    /// Whether column 0 of 1001 scores (and id 0) is the background class.
+    pub(crate) fn background_class(&self) -> bool {
+        self.reading.background_class
+    }
+
+    /// The rank an integer id from a file stands for, or what is wrong with it.
+    pub(crate) fn slot(&self, id: i128) -> Result<Slot, String> {
+        self.ints_seen.set(true);
+        let Reading {
+            class_ids,
+            background_class,
+        } = self.reading;
+        if background_class {
+            // A 1001-output model: 0 is "no class", 1..=1000 are the classes counted from
+            // 1 (sorted) or the devkit's ids.
+            let class_ids = match class_ids {
+                ClassIds::Devkit => ClassIds::Devkit,
+                ClassIds::Sorted | ClassIds::OneBased => ClassIds::OneBased,
+            };
+            return match id {
+                0 => Ok(Slot::Background),
+                _ => class_ids.class(id).map(Slot::Class).ok_or_else(|| {
+                    self.note_out_of_range(id);
+                    format!(
+                        "class id {id} is out of range: with --background-class, ids are 0 \
+                         (background) and 1..={NUM_CLASSES}"
+                    )
+                }),
+            };
         }
+        class_ids.class(id).map(Slot::Class).ok_or_else(|| {
+            self.note_out_of_range(id);
+            let (lo, hi) = class_ids.range();
+            match (class_ids, id) {
+                (ClassIds::Sorted, 1000) => format!(
+                    "class id 1000 is out of range {lo}..={hi}: ids counted from 1 need \
+                     --class-ids one-based (or devkit for ILSVRC2012_ID); a 1001-output \
+                     model with background at 0 needs --background-class"
+                ),
+                (ClassIds::Devkit | ClassIds::OneBased, 0) => format!(
+                    "class id 0 is out of range {lo}..={hi} for --class-ids {class_ids}: \
+                     ids counted from 0 are sorted ids (the default); a 1001-output model's \
+                     background needs --background-class"
+                ),
+                _ => {
+                    format!("class id {id} is out of range {lo}..={hi} for --class-ids {class_ids}")
+                }
+            }
+        })
+    }
+
+    fn note_out_of_range(&self, id: i128) {
+        if self.out_of_range.get().is_none() {
+            self.out_of_range.set(Some(id));
+        }
+    }
+
+    /// The rank a textual id stands for: a wnid (`n01440764`) or an integer.
+    pub(crate) fn slot_from_text(&self, text: &str) -> Result<Slot, String> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<i128>() {
+            return self.slot(id);
+        }
+        if text.starts_with('n') {
+            return ClassId::from_wnid(text)
+                .map(Slot::Class)
+                .ok_or_else(|| format!("{text:?} is not one of the 1000 ImageNet wnids"));
+        }
+        if text.is_empty() {
+            return Err("the prediction is empty: expected a class id or a wnid".into());
+        }
+        Err(format!(
+            "{text:?} is not a class: expected a class id or a wnid like n01440764"
+        ))
     }
 }
 
-/// The class for a textual id: a wnid (`n01440764`) or an integer.
-fn class_from_text(text: &str, background_class: bool) -> Result<ClassId, String> {
-    let text = text.trim();
-    if let Ok(id) = text.parse::<i128>() {
-        return class_from_int(id, background_class);
+/// Appends `slot` to a ranking; the background class may take only one rank.
+pub(crate) fn push_slot(ranked: &mut Vec<Slot>, slot: Slot) -> Result<(), String> {
+    if slot == Slot::Background && ranked.contains(&Slot::Background) {
+        return Err(format!(
+            "the background class (id 0) is ranked twice, at ranks {} and {}",
+            ranked
+                .iter()
+                .position(|s| *s == Slot::Background)
+                .unwrap_or(0),
+            ranked.len()
+        ));
     }
-    if text.starts_with('n') {
-        return ClassId::from_wnid(text)
-            .ok_or_else(|| format!("{text:?} is not one of the 1000 ImageNet wnids"));
-    }
-    if text.is_empty() {
-        return Err("the prediction is empty: expected a class id 0..=999 or a wnid".into());
-    }
-    Err(format!(
-        "{text:?} is not a class: expected a class id 0..=999 or a wnid like n01440764"
-    ))
+    ranked.push(slot);
+    Ok(())
 }
 
 /// The validation image a user-supplied name refers to, or what is wrong with it.
@@ -340,13 +689,13 @@ impl Collector {
 
     /// Adds `image`'s ranking found at 1-based `place`; on a duplicate returns the place of
     /// the first prediction for it.
-    fn insert(&mut self, image: ImageId, ranked: &[ClassId], place: u32) -> Result<(), u32> {
+    fn insert(&mut self, image: ImageId, ranked: &[Slot], place: u32) -> Result<(), u32> {
         let slot = &mut self.place_of[(image.0 - 1) as usize];
         if *slot != 0 {
             return Err(*slot);
         }
         *slot = place;
-        self.predictions.insert(image, ranked);
+        self.predictions.insert_slots(image, ranked);
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{class_from_int, names_needed, Collector, Predictions, MAX_K};
+use super::{names_needed, push_slot, Collector, Ids, Predictions, Slot, MAX_K};
 use crate::classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
 
@@ -24,7 +24,7 @@ pub const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// Reads predictions from the `.npy` file at `path` (memory-mapped). Without names the array
 /// must have 50,000 rows, the validation images in order.
-pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
+pub(crate) fn load(path: &Path, ids: &Ids) -> Result<Predictions> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: see the module docs: the map is only read, and a predictions file is not
     // modified while it is graded.
@@ -33,7 +33,7 @@ pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
     let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
         .map_err(|e| Error::io(path, e))?;
     let array = Array::parse(&map).map_err(|e| Error::invalid(path, e.at, e.message))?;
-    array.predictions(path, "", None, background_class)
+    array.predictions(path, "", None, ids)
 }
 
 /// A parse problem: where (`at`) and what.
@@ -224,7 +224,7 @@ impl<'a> Array<'a> {
         path: &Path,
         at: &str,
         names: Option<&[ImageId]>,
-        background_class: bool,
+        ids: &Ids,
     ) -> Result<Predictions> {
         let shape_at = format!("{at}shape");
         let (rows, cols) = match self.shape[..] {
@@ -271,8 +271,8 @@ impl<'a> Array<'a> {
             ));
         }
         let (ranked, k, has_scores) = match self.dtype.kind {
-            'f' => self.rank_scores(path, at, &images, cols as usize, background_class)?,
-            'i' | 'u' => self.read_ids(path, at, rows as usize, cols as usize, background_class)?,
+            'f' => self.rank_scores(path, at, &images, cols as usize, ids.background_class())?,
+            'i' | 'u' => self.read_ids(path, at, rows as usize, cols as usize, ids)?,
             'O' => {
                 return Err(Error::invalid(
                     path,
@@ -308,7 +308,9 @@ impl<'a> Array<'a> {
         Ok(collector.finish())
     }
 
-    /// Ranks each row of scores to its top [`MAX_K`] class ids, in parallel.
+    /// Ranks each row of scores to its top [`MAX_K`] class ids, in parallel. With a
+    /// background column 0 it is ranked with the classes: it takes a rank, as the
+    /// reference's `argmax(logits) - 1` gives -1, a miss, when background wins.
     fn rank_scores(
         &self,
         path: &Path,
@@ -316,17 +318,16 @@ impl<'a> Array<'a> {
         images: &[ImageId],
         cols: usize,
         background_class: bool,
-    ) -> Result<(Vec<ClassId>, usize, bool)> {
-        let skip = match (cols, background_class) {
-            (NUM_CLASSES, false) => 0,
-            (1001, true) => 1,
+    ) -> Result<(Vec<Slot>, usize, bool)> {
+        match (cols, background_class) {
+            (NUM_CLASSES, false) | (1001, true) => {}
             (1001, false) => {
                 return Err(Error::invalid(
                     path,
                     format!("{at}shape"),
                     format!(
                         "shape {:?}: 1001 score columns; if column 0 is a background class (as \
-                         TF-slim models emit), pass --background-class to drop it",
+                         TF-slim models emit), pass --background-class (a background top-1 then counts as a miss)",
                         self.shape
                     ),
                 ))
@@ -347,21 +348,19 @@ impl<'a> Array<'a> {
                     ),
                 ));
             }
-        };
+        }
         let rows = images.len();
         let (size, big) = (self.dtype.size, self.dtype.big_endian);
         let result = match (size, big) {
             // Every float16 is exactly a float32, so half scores rank as singles.
-            (2, false) => self.rank_with(rows, cols, skip, |b: [u8; 2]| {
-                f16_to_f32(u16::from_le_bytes(b))
-            }),
-            (2, true) => self.rank_with(rows, cols, skip, |b: [u8; 2]| {
-                f16_to_f32(u16::from_be_bytes(b))
-            }),
-            (4, false) => self.rank_with(rows, cols, skip, f32::from_le_bytes),
-            (4, true) => self.rank_with(rows, cols, skip, f32::from_be_bytes),
-            (8, false) => self.rank_with(rows, cols, skip, f64::from_le_bytes),
-            (8, true) => self.rank_with(rows, cols, skip, f64::from_be_bytes),
+            (2, false) => {
+                self.rank_with(rows, cols, |b: [u8; 2]| f16_to_f32(u16::from_le_bytes(b)))
+            }
+            (2, true) => self.rank_with(rows, cols, |b: [u8; 2]| f16_to_f32(u16::from_be_bytes(b))),
+            (4, false) => self.rank_with(rows, cols, f32::from_le_bytes),
+            (4, true) => self.rank_with(rows, cols, f32::from_be_bytes),
+            (8, false) => self.rank_with(rows, cols, f64::from_le_bytes),
+            (8, true) => self.rank_with(rows, cols, f64::from_be_bytes),
             _ => {
                 return Err(Error::invalid(
                     path,
@@ -373,21 +372,28 @@ impl<'a> Array<'a> {
                 ))
             }
         };
-        result.map(|ranked| (ranked, MAX_K, true)).map_err(|bad| {
-            let image = images
-                .get(bad.row)
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            Error::invalid(
-                path,
-                format!("{at}row {}, column {}", bad.row, bad.column),
-                format!(
-                    "score {} (image {image}) is not a finite number: every score must be \
+        let to_slot = |column: u16| match (background_class, column) {
+            (false, c) => Slot::Class(ClassId(c)),
+            (true, 0) => Slot::Background,
+            (true, c) => Slot::Class(ClassId(c - 1)),
+        };
+        result
+            .map(|ranked| (ranked.into_iter().map(to_slot).collect(), MAX_K, true))
+            .map_err(|bad| {
+                let image = images
+                    .get(bad.row)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default();
+                Error::invalid(
+                    path,
+                    format!("{at}row {}, column {}", bad.row, bad.column),
+                    format!(
+                        "score {} (image {image}) is not a finite number: every score must be \
                          finite (NaN or infinity usually means the model diverged)",
-                    bad.value
-                ),
-            )
-        })
+                        bad.value
+                    ),
+                )
+            })
     }
 
     /// Ranks every row with `read` converting one element's bytes to a score. Returns the
@@ -396,10 +402,9 @@ impl<'a> Array<'a> {
         &self,
         rows: usize,
         cols: usize,
-        skip: usize,
         read: impl Fn([u8; W]) -> S + Sync,
-    ) -> Result<Vec<ClassId>, BadScore> {
-        let mut ranked = vec![ClassId(0); rows * MAX_K];
+    ) -> Result<Vec<u16>, BadScore> {
+        let mut ranked = vec![0u16; rows * MAX_K];
         let data = self.data;
         let element = |index: usize| -> S {
             let mut b = [0u8; W];
@@ -412,14 +417,14 @@ impl<'a> Array<'a> {
             .enumerate()
             .filter_map(|(row, out)| {
                 let result = if fortran {
-                    rank_row((skip..cols).map(|c| element(c * rows + row)), out)
+                    rank_row((0..cols).map(|c| element(c * rows + row)), out)
                 } else {
-                    let bytes = &data[(row * cols + skip) * W..(row + 1) * cols * W];
+                    let bytes = &data[row * cols * W..(row + 1) * cols * W];
                     rank_contiguous(bytes, &read, out)
                 };
                 result.err().map(|(column, value)| BadScore {
                     row,
-                    column: column + skip,
+                    column,
                     value: value.into(),
                 })
             })
@@ -437,8 +442,8 @@ impl<'a> Array<'a> {
         at: &str,
         rows: usize,
         cols: usize,
-        background_class: bool,
-    ) -> Result<(Vec<ClassId>, usize, bool)> {
+        ids: &Ids,
+    ) -> Result<(Vec<Slot>, usize, bool)> {
         let size = self.dtype.size;
         if !matches!(size, 1 | 2 | 4 | 8) {
             return Err(Error::invalid(
@@ -453,7 +458,9 @@ impl<'a> Array<'a> {
         let signed = self.dtype.kind == 'i';
         let k = cols.min(MAX_K);
         let mut ranked = Vec::with_capacity(rows * k);
+        let mut row_slots = Vec::with_capacity(cols.min(MAX_K));
         for row in 0..rows {
+            row_slots.clear();
             // Every column is checked, not just the kept ones: a bad id anywhere means the
             // array is not what we think it is.
             for col in 0..cols {
@@ -464,18 +471,22 @@ impl<'a> Array<'a> {
                 };
                 let bytes = &self.data[index * size..(index + 1) * size];
                 let value = read_int(bytes, signed, self.dtype.big_endian);
-                let class = class_from_int(value, background_class).map_err(|m| {
-                    let place = if cols == 1 {
+                let place = || {
+                    if cols == 1 {
                         format!("{at}row {row}")
                     } else {
                         format!("{at}row {row}, column {col}")
-                    };
-                    Error::invalid(path, place, m)
-                })?;
+                    }
+                };
+                let slot = ids
+                    .slot(value)
+                    .map_err(|m| Error::invalid(path, place(), m))?;
                 if col < k {
-                    ranked.push(class);
+                    push_slot(&mut row_slots, slot)
+                        .map_err(|m| Error::invalid(path, place(), m))?;
                 }
             }
+            ranked.extend_from_slice(&row_slots);
         }
         Ok((ranked, k, false))
     }
@@ -544,10 +555,8 @@ impl<S: Score> Top<S> {
         }
     }
 
-    fn write(&self, out: &mut [ClassId]) {
-        for (out, &class) in out.iter_mut().zip(&self.class) {
-            *out = ClassId(class);
-        }
+    fn write(&self, out: &mut [u16]) {
+        out.copy_from_slice(&self.class[..out.len()]);
     }
 }
 
@@ -555,7 +564,7 @@ impl<S: Score> Top<S> {
 /// ties to the lower class. Fails with the first non-finite score's column and value.
 fn rank_row<S: Score>(
     scores: impl Iterator<Item = S> + Clone,
-    out: &mut [ClassId],
+    out: &mut [u16],
 ) -> Result<(), (usize, S)> {
     let mut top = Top::new();
     // Finiteness is accumulated without a branch and located only when a row fails. A NaN
@@ -587,7 +596,7 @@ fn rank_row<S: Score>(
 fn rank_contiguous<const W: usize, S: Score>(
     bytes: &[u8],
     read: &impl Fn([u8; W]) -> S,
-    out: &mut [ClassId],
+    out: &mut [u16],
 ) -> Result<(), (usize, S)> {
     let decode = |b: &[u8]| {
         let mut raw = [0u8; W];
@@ -827,9 +836,17 @@ impl Literal<'_> {
 /// The ranking of `scores` by [`rank_row`], after checking that [`rank_contiguous`] agrees
 /// on them as float64 and, when exact, as float32 bytes.
 #[cfg(test)]
-pub(crate) fn rank_row_for_tests(scores: &[f64], out: &mut [ClassId]) -> Result<(), (usize, f64)> {
+pub(crate) fn rank_row_for_tests(
+    scores: &[f64],
+    classes: &mut [ClassId],
+) -> Result<(), (usize, f64)> {
+    let mut out = vec![0u16; classes.len()];
+    let out = &mut out[..];
     let expected = rank_row(scores.iter().copied(), out);
-    let mut again = vec![ClassId(0); out.len()];
+    for (class, &column) in classes.iter_mut().zip(out.iter()) {
+        *class = ClassId(column);
+    }
+    let mut again = vec![0u16; out.len()];
     let bytes: Vec<u8> = scores.iter().flat_map(|v| v.to_le_bytes()).collect();
     let fast = rank_contiguous(&bytes, &f64::from_le_bytes, &mut again);
     assert_eq!(fast.map_err(|e| e.0), expected.map_err(|e| e.0));

@@ -13,7 +13,7 @@ use std::path::Path;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::npy::Array;
-use super::{image_from_name, Predictions};
+use super::{image_from_name, Ids, Predictions};
 use crate::classes::ImageId;
 use crate::error::{Error, Result};
 
@@ -22,8 +22,17 @@ pub const PREDICTION_MEMBERS: [&str; 4] = ["logits", "predictions", "scores", "p
 /// Member names (without `.npy`) taken as the file names of the rows.
 pub const NAME_MEMBERS: [&str; 2] = ["file_names", "filenames"];
 
+/// The largest member read, in bytes: the largest array a predictions file can need is
+/// float64 scores for 50,000 images × 1001 columns (400.4 MB); 1 GiB leaves room for long
+/// file names and any header, and bounds what a corrupt or hostile size field can claim.
+pub const MAX_MEMBER_BYTES: u64 = 1 << 30;
+
+/// Deflate's best ratio: each 258-byte match costs at least 2 bits, so one byte of a
+/// deflated member inflates to at most 1032 bytes. A declared size beyond that is a lie.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
 /// Reads predictions from the `.npz` file at `path`.
-pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
+pub(crate) fn load(path: &Path, ids: &Ids) -> Result<Predictions> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: as for `.npy` (see `npy`'s module docs): the map is only read.
     let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
@@ -85,12 +94,7 @@ pub fn load(path: &Path, background_class: bool) -> Result<Predictions> {
     let member = &members[scores_index];
     let array = Array::parse(&data)
         .map_err(|e| Error::invalid(path, format!("member {member}, {}", e.at), e.message))?;
-    array.predictions(
-        path,
-        &format!("member {member}, "),
-        names.as_deref(),
-        background_class,
-    )
+    array.predictions(path, &format!("member {member}, "), names.as_deref(), ids)
 }
 
 /// The bytes of member `index`: a slice of the map when stored, else decompressed.
@@ -127,11 +131,37 @@ fn member_bytes<'a>(
             ))),
         };
     }
-    // Grow as data arrives rather than trusting the declared size of a possibly corrupt
-    // file, and stop one byte past it: a member that inflates beyond its declared size is
-    // corrupt (or a zip bomb), and is not decompressed to the end.
+    // The declared size is the file's word, not a fact: it is checked against what the
+    // compressed bytes can hold and a cap before anything is reserved, the buffer is reserved
+    // no larger than deflate can produce from the member's bytes in this file, and it grows
+    // only as data arrives. Decompression stops one byte past the declared size: a member
+    // that inflates beyond it is corrupt (or a zip bomb), and is not decompressed to the end.
     let declared = member.size();
-    let mut data = Vec::with_capacity(declared.min(1 << 28) as usize);
+    let compressed = member.compressed_size();
+    if compressed > bytes.len() as u64 {
+        return Err(corrupt(format!(
+            "the member claims {compressed} compressed bytes, more than the whole file ({} \
+             bytes): the file is truncated or corrupt",
+            bytes.len()
+        )));
+    }
+    let possible = compressed
+        .saturating_mul(MAX_DEFLATE_RATIO)
+        .saturating_add(1024);
+    if declared > possible {
+        return Err(corrupt(format!(
+            "the member declares {declared} bytes, more than its {compressed} compressed bytes \
+             can inflate to: the file is corrupt"
+        )));
+    }
+    if declared > MAX_MEMBER_BYTES {
+        return Err(corrupt(format!(
+            "the member declares {declared} bytes; a predictions array for the 50,000 \
+             validation images needs at most about 400 MB (float64 scores [50000, 1001]), and \
+             members over {MAX_MEMBER_BYTES} bytes are not read"
+        )));
+    }
+    let mut data = Vec::with_capacity(declared.min(possible).min(1 << 26) as usize);
     (&mut member)
         .take(declared.saturating_add(1))
         .read_to_end(&mut data)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 
 use super::*;
-use crate::fixture::pred_files::{self, random_rows, Row, ScoreType, WriteOptions};
+use crate::fixture::pred_files::{self, model_rows, random_rows, Row, ScoreType, WriteOptions};
 
 fn dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -24,8 +24,8 @@ fn opts() -> LoadOptions {
 
 fn background() -> LoadOptions {
     LoadOptions {
-        format: None,
         background_class: true,
+        ..LoadOptions::default()
     }
 }
 
@@ -54,10 +54,19 @@ fn assert_same(p: &Predictions, rows: &[Row]) {
     assert_eq!(p.len(), rows.len());
     for (image, ranked) in rows {
         let got = p
-            .ranked_for(*image)
+            .ranking(*image)
             .unwrap_or_else(|| panic!("{image} missing"));
-        assert_eq!(got, &ranked[..p.k()], "{image}");
+        assert_eq!(got.background_rank(), None, "{image}");
+        assert_eq!(got.top(p.k()), &ranked[..p.k()], "{image}");
     }
+}
+
+/// The classes ranked for image number `image` (all `k` ranks; no background).
+fn top(p: &Predictions, image: u32) -> Vec<ClassId> {
+    let r = p
+        .ranking(ImageId(image))
+        .unwrap_or_else(|| panic!("image {image} missing"));
+    r.top(r.len()).to_vec()
 }
 
 fn some_images(n: u32) -> Vec<ImageId> {
@@ -117,7 +126,10 @@ fn npy_uint8_ids_and_fortran_order_read_by_element() {
         "f.npy",
         &pred_files::npy("|u1", &[n as u64, 2], true, &fortran),
     );
-    assert_same(&load(&path, &opts()).unwrap(), &rows);
+    let p = load(&path, &opts()).unwrap();
+    for (image, ranked) in &rows {
+        assert_eq!(ranks(&p, image.0).0, Some(ranked[0]));
+    }
 }
 
 #[test]
@@ -160,7 +172,10 @@ fn npz_without_names_is_the_validation_set_in_order() {
     w.scores = None;
     w.names = false;
     let path = write(&d, "ids.npz", &rows, &w);
-    assert_same(&load(&path, &opts()).unwrap(), &rows);
+    let p = load(&path, &opts()).unwrap();
+    for (image, ranked) in &rows {
+        assert_eq!(ranks(&p, image.0).0, Some(ranked[0]));
+    }
 }
 
 #[test]
@@ -236,21 +251,15 @@ fn csv_columns_are_recognised_by_name_and_rank_number() {
     let path = put(&d, "p.csv", text.as_bytes());
     let p = load(&path, &opts()).unwrap();
     assert_eq!(p.k(), 2);
-    assert_eq!(p.ranked_for(ImageId(3)).unwrap(), &[ClassId(7), ClassId(1)]);
-    assert_eq!(
-        p.ranked_for(ImageId(1)).unwrap(),
-        &[ClassId(999), ClassId(0)]
-    );
+    assert_eq!(top(&p, 3), [ClassId(7), ClassId(1)]);
+    assert_eq!(top(&p, 1), [ClassId(999), ClassId(0)]);
     // Two columns: whatever the second is called, it is the prediction.
     let path = put(
         &d,
         "two.csv",
         b"path,whatever\nILSVRC2012_val_00000009.JPEG,5\n",
     );
-    assert_eq!(
-        load(&path, &opts()).unwrap().top1(ImageId(9)),
-        Some(ClassId(5))
-    );
+    assert_eq!(top(&load(&path, &opts()).unwrap(), 9), [ClassId(5)]);
 }
 
 #[test]
@@ -273,13 +282,13 @@ fn json_object_and_lines_round_trip() {
 #[test]
 fn json_accepts_an_array_of_records_and_record_key_variants() {
     let d = dir();
-    let text = r#"[{"image": "ILSVRC2012_val_00000002.JPEG", "label": "n01440764"},
+    let text = r#"[{"image": "ILSVRC2012_val_00000002.JPEG", "pred": "n01440764"},
                    {"filename": "x/ILSVRC2012_val_00000004.jpg", "class": 12}]"#;
     let path = put(&d, "r.json", text.as_bytes());
     assert_eq!(sniff(&path).unwrap(), Format::Json);
     let p = load(&path, &opts()).unwrap();
-    assert_eq!(p.top1(ImageId(2)), Some(ClassId(0)));
-    assert_eq!(p.top1(ImageId(4)), Some(ClassId(12)));
+    assert_eq!(top(&p, 2), [ClassId(0)]);
+    assert_eq!(top(&p, 4), [ClassId(12)]);
     // One JSON Lines record alone on its line is still JSON Lines.
     let path = put(
         &d,
@@ -288,16 +297,13 @@ fn json_accepts_an_array_of_records_and_record_key_variants() {
     );
     assert_eq!(sniff(&path).unwrap(), Format::JsonLines);
     assert_eq!(
-        load(&path, &opts())
-            .unwrap()
-            .ranked_for(ImageId(5))
-            .unwrap(),
-        &[ClassId(3), ClassId(4)]
+        top(&load(&path, &opts()).unwrap(), 5),
+        [ClassId(3), ClassId(4)]
     );
 }
 
 #[test]
-fn background_class_drops_column_0_and_shifts_ids() {
+fn background_class_reads_1001_columns_and_shifted_ids() {
     let d = dir();
     let rows = random_rows(some_images(50), 5, 13);
     for format in [Format::Npz, Format::Csv, Format::Json, Format::JsonLines] {
@@ -317,17 +323,6 @@ fn background_class_drops_column_0_and_shifts_ids() {
             }
         }
     }
-    // Id 0 is the background itself.
-    let path = put(
-        &d,
-        "zero.csv",
-        b"file_name,prediction\nILSVRC2012_val_00000001.JPEG,4\nILSVRC2012_val_00000002.JPEG,0\n",
-    );
-    assert_mentions(
-        &error(&path, &background()),
-        &path,
-        &["line 3", "background"],
-    );
     // Without the flag, id 1000 hints at it.
     let path = put(
         &d,
@@ -337,8 +332,468 @@ fn background_class_drops_column_0_and_shifts_ids() {
     assert_mentions(
         &error(&path, &opts()),
         &path,
-        &["line 2", "1000", "--background-class"],
+        &[
+            "line 2",
+            "1000",
+            "--background-class",
+            "--class-ids one-based",
+        ],
     );
+}
+
+/// The ranking of image `n`: (top-1, the classes in the top 5, the background's rank).
+fn ranks(p: &Predictions, n: u32) -> (Option<ClassId>, Vec<u16>, Option<usize>) {
+    let r = p.ranking(ImageId(n)).unwrap();
+    (
+        r.top1(),
+        r.top(5).iter().map(|c| c.0).collect(),
+        r.background_rank(),
+    )
+}
+
+#[test]
+fn background_scores_take_a_rank_and_are_never_a_class() {
+    // As the reference grades a 1001-output model: argmax over all 1001 outputs, minus 1; a
+    // background top-1 is -1, in no label list. Row 0: background first. Row 1: background
+    // third. Row 2: background last.
+    let d = dir();
+    let mut scores = vec![0.0f32; 3 * 1001];
+    let set = |scores: &mut Vec<f32>, row: usize, column: usize, v: f32| {
+        scores[row * 1001 + column] = v;
+    };
+    for row in 0..3 {
+        for (rank, column) in [11, 21, 31, 41, 51, 61].iter().enumerate() {
+            set(&mut scores, row, *column, 10.0 - rank as f32);
+        }
+    }
+    set(&mut scores, 0, 0, 50.0);
+    set(&mut scores, 1, 0, 8.5); // between column 21 (9.0) and column 31 (8.0)
+    set(&mut scores, 2, 0, -1.0);
+    let names: Vec<String> = (1..=3).map(|n| ImageId(n).file_name()).collect();
+    let array = pred_files::npy(
+        "<f4",
+        &[3, 1001],
+        false,
+        &pred_files::encode_floats(&scores, ScoreType::F32),
+    );
+    let bytes = pred_files::npz(
+        &[
+            ("logits.npy", &array),
+            ("file_names.npy", &pred_files::unicode_array(&names)),
+        ],
+        false,
+    )
+    .unwrap();
+    let path = put(&d, "slim.npz", &bytes);
+    let p = load(&path, &background()).unwrap();
+    // Column c is class c - 1.
+    assert_eq!(ranks(&p, 1), (None, vec![10, 20, 30, 40], Some(0)));
+    assert_eq!(
+        ranks(&p, 2),
+        (Some(ClassId(10)), vec![10, 20, 30, 40], Some(2))
+    );
+    assert_eq!(
+        ranks(&p, 3),
+        (Some(ClassId(10)), vec![10, 20, 30, 40, 50], None)
+    );
+    let r = p.ranking(ImageId(2)).unwrap();
+    assert_eq!((r.top(2).len(), r.top(3).len()), (2, 2));
+}
+
+#[test]
+fn background_id_0_takes_a_rank_in_every_text_and_npy_format() {
+    let d = dir();
+    let cases: [(&str, &str); 3] = [
+        (
+            "ids.csv",
+            "file_name,top1,top2,top3\n\
+             ILSVRC2012_val_00000001.JPEG,0,5,7\n\
+             ILSVRC2012_val_00000002.JPEG,5,0,7\n\
+             ILSVRC2012_val_00000003.JPEG,5,6,7\n",
+        ),
+        (
+            "ids.json",
+            r#"{"ILSVRC2012_val_00000001.JPEG": [0, 5, 7],
+                "ILSVRC2012_val_00000002.JPEG": [5, 0, 7],
+                "ILSVRC2012_val_00000003.JPEG": [5, 6, 7]}"#,
+        ),
+        (
+            "ids.jsonl",
+            "{\"file_name\": \"ILSVRC2012_val_00000001.JPEG\", \"predictions\": [0, 5, 7]}\n\
+             {\"file_name\": \"ILSVRC2012_val_00000002.JPEG\", \"predictions\": [5, 0, 7]}\n\
+             {\"file_name\": \"ILSVRC2012_val_00000003.JPEG\", \"predictions\": [5, 6, 7]}\n",
+        ),
+    ];
+    let mut paths: Vec<PathBuf> = cases
+        .iter()
+        .map(|(name, text)| put(&d, name, text.as_bytes()))
+        .collect();
+    let ids = pred_files::encode_ints(&[0, 5, 7, 5, 0, 7, 5, 6, 7], "<i2").unwrap();
+    let names: Vec<String> = (1..=3).map(|n| ImageId(n).file_name()).collect();
+    let npz = pred_files::npz(
+        &[
+            (
+                "predictions.npy",
+                &pred_files::npy("<i2", &[3, 3], false, &ids),
+            ),
+            ("file_names.npy", &pred_files::unicode_array(&names)),
+        ],
+        true,
+    )
+    .unwrap();
+    paths.push(put(&d, "ids.npz", &npz));
+    for path in &paths {
+        let p = load(path, &background()).unwrap();
+        // Ids 1..=1000 are the sorted classes + 1; 0 is "no class" and takes its rank.
+        assert_eq!(ranks(&p, 1), (None, vec![4, 6], Some(0)), "{path:?}");
+        assert_eq!(ranks(&p, 2), (Some(ClassId(4)), vec![4, 6], Some(1)));
+        assert_eq!(ranks(&p, 3), (Some(ClassId(4)), vec![4, 5, 6], None));
+        // Without the flag, 0 is class 0 (tench).
+        let p = load(path, &opts()).unwrap();
+        assert_eq!(ranks(&p, 1), (Some(ClassId(0)), vec![0, 5, 7], None));
+    }
+    // Devkit ids with background: 0 is background, 1 is kit fox.
+    let path = put(
+        &d,
+        "devkit.csv",
+        b"file_name,prediction\nILSVRC2012_val_00000001.JPEG,0\nILSVRC2012_val_00000002.JPEG,1\n",
+    );
+    let p = load(
+        &path,
+        &LoadOptions {
+            background_class: true,
+            class_ids: ClassIds::Devkit,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(ranks(&p, 1), (None, vec![], Some(0)));
+    assert_eq!(ranks(&p, 2).0.map(|c| c.wnid()), Some("n02119789"));
+    // The background can take one rank only.
+    let path = put(
+        &d,
+        "twice.csv",
+        b"file_name,top1,top2\nILSVRC2012_val_00000001.JPEG,0,0\n",
+    );
+    assert_mentions(
+        &error(&path, &background()),
+        &path,
+        &["line 2", "top2", "background", "twice"],
+    );
+}
+
+// ---- class-id conventions ---------------------------------------------------------------
+
+fn read_as(class_ids: ClassIds) -> LoadOptions {
+    LoadOptions {
+        class_ids,
+        ..LoadOptions::default()
+    }
+}
+
+fn ids_in(format: Format, class_ids: ClassIds) -> WriteOptions {
+    let mut w = WriteOptions::new(format);
+    w.scores = None;
+    w.class_ids = class_ids;
+    w
+}
+
+#[test]
+fn every_format_reads_every_convention() {
+    let d = dir();
+    // A plausible model (70% top-1): its own convention never looks like another's.
+    let all = model_rows(ImageId::all(), 5, 7, 5);
+    let some = model_rows(some_images(1500), 3, 7, 6);
+    for format in Format::ALL {
+        let rows = if format == Format::Npy { &all } else { &some };
+        for convention in ClassIds::ALL {
+            let path = write(&d, "ids", rows, &ids_in(format, convention));
+            let p = load(&path, &read_as(convention))
+                .unwrap_or_else(|e| panic!("{format} {convention}: {e}"));
+            assert_same(&p, rows);
+            assert!(!p.looks_like_ground_truth());
+        }
+    }
+    // Wnids name classes, whatever the convention of the ids.
+    for format in [Format::Csv, Format::Json, Format::JsonLines] {
+        let mut w = WriteOptions::new(format);
+        w.wnids = true;
+        let path = write(&d, "wnids", &some, &w);
+        for convention in ClassIds::ALL {
+            assert_same(&load(&path, &read_as(convention)).unwrap(), &some);
+        }
+    }
+    // The devkit's own ground truth: image 1 is ILSVRC2012_ID 490, sea snake (class 65).
+    let path = put(
+        &d,
+        "gt.csv",
+        b"file_name,prediction\nILSVRC2012_val_00000001.JPEG,490\n",
+    );
+    let p = load(&path, &read_as(ClassIds::Devkit)).unwrap();
+    assert_eq!(ranks(&p, 1).0, Some(ClassId(65)));
+    assert_eq!(ImageId(1).original_label(), ClassId(65));
+}
+
+/// The [`IdMismatch`] `load` refused `path` with, with its message.
+fn mismatch(path: &Path, options: &LoadOptions) -> (IdMismatch, String) {
+    match load(path, options) {
+        Err(e @ Error::ClassIds { .. }) => {
+            let message = e.to_string();
+            let Error::ClassIds { path: p, mismatch } = e else {
+                unreachable!()
+            };
+            assert_eq!(p, path);
+            (*mismatch, message)
+        }
+        Err(e) => panic!("{}: not a class-id mismatch: {e}", path.display()),
+        Ok(p) => panic!("{} loaded ({} predictions)", path.display(), p.len()),
+    }
+}
+
+#[test]
+fn ids_read_in_the_wrong_convention_are_refused_naming_the_one_that_fits() {
+    let d = dir();
+    let rows = model_rows(some_images(2000), 2, 7, 9);
+    for format in Format::ALL.into_iter().filter(|f| *f != Format::Npy) {
+        for written in ClassIds::ALL {
+            let path = write(&d, "ids", &rows, &ids_in(format, written));
+            for asked in ClassIds::ALL.into_iter().filter(|c| *c != written) {
+                let (m, message) = mismatch(&path, &read_as(asked));
+                let at = format!("{format}: {written} read as {asked}");
+                assert_eq!(m.given.class_ids, asked, "{at}");
+                assert_eq!(
+                    m.fits,
+                    Reading {
+                        class_ids: written,
+                        background_class: false
+                    },
+                    "{at}"
+                );
+                assert!(
+                    m.fits_top1 > 0.69 && m.fits_top1 < 0.72,
+                    "{at}: {}",
+                    m.fits_top1
+                );
+                assert_eq!(m.images, 2000);
+                // At chance as asked, or not even readable so (0 as one-based, 1000 as sorted).
+                match m.given_top1 {
+                    Some(top1) => assert!(top1 < 0.02, "{at}: {top1}"),
+                    None => assert!(m.given_error.as_deref().unwrap().contains("out of range")),
+                }
+                for fragment in [
+                    format!("these look like {written} ids"),
+                    format!("if read as {written}"),
+                    format!("as {asked}"),
+                    format!("pass --class-ids {written}"),
+                    "2000 images".to_string(),
+                ] {
+                    assert!(
+                        message.contains(&fragment),
+                        "{at}: {message:?} lacks {fragment:?}"
+                    );
+                }
+            }
+        }
+    }
+    // The exact wording, for the case the issue names (devkit ids graded as sorted).
+    let rows = model_rows(some_images(1000), 1, 10, 3);
+    let path = write(
+        &d,
+        "devkit.csv",
+        &rows,
+        &ids_in(Format::Csv, ClassIds::Devkit),
+    );
+    let (m, message) = mismatch(&path, &opts());
+    let top1 = m.given_top1.unwrap();
+    assert_eq!(m.fits_top1, 1.0);
+    assert_eq!(
+        message,
+        format!(
+            "{}: these look like devkit ids (top-1 against the original labels 100.0% if read \
+             as devkit, {:.1}% as sorted; 1000 images): pass --class-ids devkit",
+            path.display(),
+            100.0 * top1
+        )
+    );
+}
+
+#[test]
+fn tf_slim_ids_without_the_flag_ask_for_it() {
+    // A 1001-output model's ids (sorted + 1, 0 for background) read as plain sorted ids.
+    let d = dir();
+    let rows = model_rows(some_images(1200), 1, 8, 4);
+    let mut text = String::from("file_name,prediction\n");
+    for (i, (image, ranked)) in rows.iter().enumerate() {
+        let id = if i % 50 == 0 { 0 } else { ranked[0].0 + 1 };
+        text.push_str(&format!("{},{id}\n", image.file_name()));
+    }
+    let path = put(&d, "slim.csv", text.as_bytes());
+    let (m, message) = mismatch(&path, &opts());
+    assert!(m.fits.background_class && m.fits.class_ids == ClassIds::Sorted);
+    assert!(message.contains("pass --background-class"), "{message}");
+    assert!(message.contains("with background at 0"), "{message}");
+    // And with it, the same file grades.
+    let p = load(&path, &background()).unwrap();
+    assert_eq!(ranks(&p, rows[0].0 .0), (None, vec![], Some(0)));
+    // The flag given to sorted ids: drop it.
+    let path = write(
+        &d,
+        "sorted.csv",
+        &rows,
+        &ids_in(Format::Csv, ClassIds::Sorted),
+    );
+    let (m, message) = mismatch(&path, &background());
+    assert_eq!(
+        m.fits,
+        Reading {
+            class_ids: ClassIds::Sorted,
+            background_class: false
+        }
+    );
+    assert!(message.ends_with("drop --background-class"), "{message}");
+}
+
+#[test]
+fn weak_small_or_wnid_files_are_not_judged() {
+    let d = dir();
+    // A random model is at chance in every convention: it is graded, not refused.
+    let random = random_rows(some_images(3000), 1, 5);
+    let path = write(
+        &d,
+        "random.csv",
+        &random,
+        &ids_in(Format::Csv, ClassIds::Sorted),
+    );
+    assert_eq!(load(&path, &opts()).unwrap().len(), 3000);
+    // Under 1000 images a weak model and a wrong convention are not told apart.
+    let rows = model_rows(some_images(999), 1, 9, 4);
+    let path = write(&d, "few.csv", &rows, &ids_in(Format::Csv, ClassIds::Devkit));
+    let p = load(&path, &opts()).unwrap();
+    let (hits, n) = class_ids::original_top1(&p);
+    assert!(n == 999 && hits < 20, "{hits}");
+    // Scores have no ids to renumber: --class-ids on them is a mistake, said so.
+    let mut w = WriteOptions::new(Format::Npz);
+    w.scores = Some(ScoreType::F32);
+    let path = write(&d, "scores.npz", &rows, &w);
+    assert_mentions(
+        &error(&path, &read_as(ClassIds::Devkit)),
+        &path,
+        &["--class-ids devkit applies to integer class ids", "scores"],
+    );
+    let p = load(&path, &opts()).unwrap();
+    for (image, ranked) in &rows {
+        assert_eq!(ranks(&p, image.0).0, Some(ranked[0]));
+    }
+}
+
+#[test]
+fn ground_truth_columns_are_not_predictions_and_a_copy_of_it_is_flagged() {
+    let d = dir();
+    for (name, text, fragment) in [
+        (
+            "label.csv",
+            "file_name,label\nILSVRC2012_val_00000001.JPEG,65\n",
+            "\"label\" names the ground truth",
+        ),
+        (
+            "target.tsv",
+            "image\ttarget\tconfidence\nILSVRC2012_val_00000001.JPEG\t65\t0.5\n",
+            "\"target\" names the ground truth",
+        ),
+        (
+            "label.jsonl",
+            "{\"file_name\": \"ILSVRC2012_val_00000001.JPEG\", \"label\": 65}\n",
+            "\"label\" names the ground truth",
+        ),
+        (
+            "label.json",
+            r#"[{"file_name": "ILSVRC2012_val_00000001.JPEG", "label": 65}]"#,
+            "\"label\" names the ground truth",
+        ),
+    ] {
+        let path = put(&d, name, text.as_bytes());
+        assert_mentions(&error(&path, &opts()), &path, &[fragment, "prediction"]);
+    }
+    // Beside a prediction column, a label column is ignored.
+    let path = put(
+        &d,
+        "both.csv",
+        b"file_name,label,prediction\nILSVRC2012_val_00000001.JPEG,65,3\n",
+    );
+    assert_eq!(ranks(&load(&path, &opts()).unwrap(), 1).0, Some(ClassId(3)));
+    // The original labels themselves, under a prediction header: loaded, but flagged.
+    for (n, flagged) in [(99, false), (100, true), (2000, true)] {
+        let rows: Vec<Row> = some_images(n)
+            .into_iter()
+            .map(|i| (i, vec![i.original_label()]))
+            .collect();
+        for format in [Format::Csv, Format::Json] {
+            let path = write(&d, "truth", &rows, &ids_in(format, ClassIds::Sorted));
+            let p = load(&path, &opts()).unwrap();
+            assert_eq!(p.looks_like_ground_truth(), flagged, "{n} {format}");
+            assert_eq!(p.warning().is_some(), flagged);
+            if let Some(w) = p.warning() {
+                assert_mentions(&w, &path, &["ground truth", &format!("{n} top-1")]);
+            }
+        }
+    }
+}
+
+#[test]
+fn npz_declared_sizes_are_not_trusted() {
+    let d = dir();
+    // A small deflated member whose headers claim 3.9 GB: deflate cannot get there from
+    // its few bytes, so nothing is reserved and the file is called corrupt.
+    let ids = pred_files::npy(
+        "<i8",
+        &[2],
+        false,
+        &pred_files::encode_ints(&[1, 2], "<i8").unwrap(),
+    );
+    let mut bytes = pred_files::npz(&[("predictions.npy", &ids)], true).unwrap();
+    patch_uncompressed_size(&mut bytes, 0xF000_0000);
+    let path = put(&d, "liar.npz", &bytes);
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &[
+            "member predictions.npy",
+            "declares 4026531840 bytes",
+            "corrupt",
+        ],
+    );
+    // A member whose compressed bytes could inflate past the cap, claiming to: refused
+    // before reading, whatever it holds.
+    let mut rng = crate::fixture::Rng::new(3);
+    let noise: Vec<u8> = (0..1_100_000).map(|_| rng.below(256) as u8).collect();
+    let mut bytes = pred_files::npz(&[("logits.npy", &noise)], true).unwrap();
+    patch_uncompressed_size(&mut bytes, 1_100_000_000);
+    let path = put(&d, "huge.npz", &bytes);
+    assert_mentions(
+        &error(&path, &opts()),
+        &path,
+        &[
+            "member logits.npy",
+            "declares 1100000000 bytes",
+            "at most about 400 MB",
+        ],
+    );
+}
+
+/// Sets the uncompressed size of every member in a zip's local and central headers.
+fn patch_uncompressed_size(zip: &mut [u8], size: u32) {
+    let mut i = 0;
+    while i + 4 <= zip.len() {
+        let offset = match &zip[i..i + 4] {
+            b"PK\x03\x04" => Some(22),
+            b"PK\x01\x02" => Some(24),
+            _ => None,
+        };
+        if let Some(offset) = offset {
+            zip[i + offset..i + offset + 4].copy_from_slice(&size.to_le_bytes());
+        }
+        i += 1;
+    }
 }
 
 #[test]
@@ -391,7 +846,8 @@ proptest! {
         let d = dir();
         let path = put(&d, "x", &bytes);
         for format in Format::ALL {
-            let _ = load(&path, &LoadOptions { format: Some(format), background_class: cut % 2 == 0 });
+            let class_ids = ClassIds::ALL[cut % 3];
+            let _ = load(&path, &LoadOptions { format: Some(format), background_class: cut % 2 == 0, class_ids });
         }
         let _ = load(&path, &opts());
         // Valid files cut short or with a byte flipped must fail cleanly too.
@@ -459,7 +915,10 @@ fn fortran_order_scores_rank_like_c_order() {
     let bytes =
         pred_files::npz(&[("logits.npy", &array), ("file_names.npy", &names)], false).unwrap();
     let path = put(&d, "f.npz", &bytes);
-    assert_same(&load(&path, &opts()).unwrap(), &rows);
+    let p = load(&path, &opts()).unwrap();
+    for (image, ranked) in &rows {
+        assert_eq!(ranks(&p, image.0).0, Some(ranked[0]));
+    }
 }
 
 /// Small valid files of every format, for the truncation test.
@@ -552,7 +1011,7 @@ fn duplicate_file_names_name_both_places() {
         format!(r#"{{"{a}": 1, "{a}": 2}}"#).as_bytes(),
     );
     assert_mentions(&error(&path, &opts()), &path, &["duplicate file name"]);
-    let path = put(&d, "dup.jsonl", format!("{{\"file_name\": \"{a}\", \"label\": 1}}\n\n{{\"file_name\": \"{b}\", \"label\": 1}}\n").as_bytes());
+    let path = put(&d, "dup.jsonl", format!("{{\"file_name\": \"{a}\", \"class\": 1}}\n\n{{\"file_name\": \"{b}\", \"class\": 1}}\n").as_bytes());
     assert_mentions(&error(&path, &opts()), &path, &["line 1 and line 3"]);
     let names =
         pred_files::unicode_array(&[a.into(), "ILSVRC2012_val_00000001.JPEG".into(), b.into()]);
@@ -724,7 +1183,7 @@ fn empty_files_are_errors_in_every_format() {
             &path,
             &LoadOptions {
                 format: Some(format),
-                background_class: false,
+                ..LoadOptions::default()
             },
         );
         assert_mentions(&m, &path, &["empty"]);
@@ -821,8 +1280,8 @@ fn files_written_by_real_numpy_load_as_numpy_ranks_them() {
         let path = dir.join(file);
         assert_eq!(sniff(&path).unwrap(), Format::Npz);
         let options = LoadOptions {
-            format: None,
             background_class: file.starts_with("slim"),
+            ..LoadOptions::default()
         };
         if let Some(fragment) = want.get("error") {
             assert_mentions(
@@ -843,7 +1302,7 @@ fn files_written_by_real_numpy_load_as_numpy_ranks_them() {
                 .map(|c| ClassId(c.as_u64().unwrap() as u16))
                 .collect();
             let image = ImageId::from_file_name(name).unwrap();
-            assert_eq!(p.ranked_for(image).unwrap(), &ranked[..], "{file} {name}");
+            assert_eq!(top(&p, image.0), &ranked[..], "{file} {name}");
         }
     }
     // Without the flag, the slim file says what to do.
