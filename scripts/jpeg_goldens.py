@@ -100,6 +100,16 @@ def without_adobe(data):
     raise SystemExit("no Adobe marker to drop")
 
 
+def drop_last_scans(data, k):
+    """A progressive JPEG with its last `k` scans removed: legal, and the decoders then smooth
+    blocks whose coefficients are only partly known (libjpeg's block smoothing)."""
+    first = data.index(b"\xff\xda")
+    # After the first scan header, FF DA only ever starts a scan (data bytes FF are stuffed).
+    starts = [i for i in range(first, len(data) - 1) if data[i : i + 2] == b"\xff\xda"]
+    assert len(starts) > k, "not enough scans"
+    return data[: starts[-k]] + b"\xff\xd9"
+
+
 def exif_bytes():
     exif = Image.Exif()
     exif[0x0112] = 6  # orientation: rotate 90 (neither reference applies it when decoding)
@@ -109,7 +119,12 @@ def exif_bytes():
 
 
 def fixtures():
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    # A fixed creation date (2026-01-01) and no profile ID (all zero: "not computed"), so
+    # reruns write the same bytes.
+    srgb[24:36] = bytes.fromhex("07ea00010001000000000000")
+    srgb[84:100] = bytes(16)
+    srgb = bytes(srgb)
     f = {}
     # Pillow: the settings cameras and web tools write.
     f["pil_q75_420.jpg"] = pil(101, 77, 1, quality=75, subsampling=2)
@@ -126,6 +141,12 @@ def fixtures():
         90, 45, 11, quality=88, subsampling=0, restart_marker_blocks=3
     )
     f["pil_exif_icc_420.jpg"] = pil(88, 66, 12, quality=87, exif=exif_bytes(), icc_profile=srgb)
+    f["pil_progressive_no_last_scan.jpg"] = drop_last_scans(
+        pil(91, 69, 24, quality=90, progressive=True), 1
+    )
+    f["pil_progressive_no_last_4_scans.jpg"] = drop_last_scans(
+        pil(84, 60, 25, quality=75, progressive=True), 4
+    )
     f["pil_gray.jpg"] = pil(77, 55, 13, mode="L", quality=85)
     f["pil_gray_progressive.jpg"] = pil(66, 44, 14, mode="L", quality=70, progressive=True)
     cmyk = pil(72, 54, 15, mode="CMYK", quality=90)

@@ -17,10 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
         .collect();
     files.sort();
-    let jpegs: Vec<Vec<u8>> = files
-        .iter()
-        .map(std::fs::read)
-        .collect::<Result<_, _>>()?;
+    let jpegs: Vec<Vec<u8>> = files.iter().map(std::fs::read).collect::<Result<_, _>>()?;
     let median = |f: &dyn Fn(&[u8]) -> usize| {
         let mut rates: Vec<f64> = (0..repeats)
             .map(|_| {
@@ -33,9 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         rates.sort_by(f64::total_cmp);
         rates[rates.len() / 2]
     };
-    let decode = |how| {
-        move |j: &[u8]| decode_rgb_with(j, how).map_or(0, |rgb| rgb.pixels.len())
-    };
+    let decode = |how| move |j: &[u8]| decode_rgb_with(j, how).map_or(0, |rgb| rgb.pixels.len());
     println!("images\t{}", jpegs.len());
     println!("ours_tfds\t{:.1}", median(&decode(Decode::Tfds)));
     println!("ours_pillow\t{:.1}", median(&decode(Decode::Pillow)));

@@ -42,7 +42,7 @@ fn goldens() -> Vec<Golden> {
         })
         .collect();
     // The set the script writes: a shortened goldens.tsv must not pass quietly.
-    assert!(goldens.len() >= 27, "{} goldens", goldens.len());
+    assert!(goldens.len() >= 29, "{} goldens", goldens.len());
     goldens
 }
 
@@ -83,14 +83,28 @@ fn mismatches(how: Decode) -> Vec<String> {
     wrong
 }
 
+/// Progressive files whose scans stop before every coefficient is known: libjpeg then
+/// "smooths" blocks, and TensorFlow 2.20's bundled libjpeg-turbo predates the 2.1 rewrite of
+/// that smoothing which ours and Pillow's carry (its accurate-IDCT output differs from
+/// Pillow's on exactly these files too). Complete progressive files, and truncated ones
+/// (refused), never reach it. Listed so that any other difference, or a fix, shows.
+const TFDS_KNOWN_DIFFERENT: [&str; 2] = [
+    "pil_progressive_no_last_4_scans.jpg",
+    "pil_progressive_no_last_scan.jpg",
+];
+
 #[test]
 fn default_decode_is_tensorflow_decode_image_bit_for_bit() {
     let wrong = mismatches(Decode::Tfds);
+    let (known, other): (Vec<_>, Vec<_>) = wrong
+        .iter()
+        .partition(|m| TFDS_KNOWN_DIFFERENT.iter().any(|f| m.starts_with(f)));
     assert!(
-        wrong.is_empty(),
+        other.is_empty(),
         "differs from TensorFlow:\n{}",
         wrong.join("\n")
     );
+    assert_eq!(known.len(), TFDS_KNOWN_DIFFERENT.len(), "{known:?}");
 }
 
 #[test]
