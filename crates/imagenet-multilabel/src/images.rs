@@ -22,8 +22,8 @@
 //!   (inverted) and converted by Pillow's `cmyk2rgb`.
 //!
 //! Both run libjpeg-turbo's own decoder (the copy inside MozJPEG, built from source by cargo
-//! through `mozjpeg-sys`, C code only, so nothing is installed by hand), set up as the two
-//! libraries set it up. "Exactly" is tested, not assumed: `tests/jpeg_goldens.rs` decodes
+//! through `mozjpeg-sys`: nothing to install by hand; with `nasm` present at build time its
+//! x86 SIMD code is used, else C, with the same pixels), set up as the two libraries set it up. "Exactly" is tested, not assumed: `tests/jpeg_goldens.rs` decodes
 //! JPEGs written by Pillow and TensorFlow with many settings (baseline and progressive, 4:2:0,
 //! 4:2:2, 4:4:4, restart markers, EXIF, ICC, grayscale, Adobe CMYK and YCCK, CMYK without an
 //! Adobe marker, 1×1) and compares with the SHA-256 of what TensorFlow 2.20 and Pillow 13
