@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::classes::ImageId;
 use crate::error::{Error, Result};
 use crate::example::{Example, Split};
-use crate::images::RgbImage;
+use crate::images::{Decode, RgbImage};
 use crate::index::{Annotations, Record, Source, Version};
 use crate::tfds::example::decode;
 use crate::tfds::record::RecordReader;
@@ -162,20 +162,31 @@ impl Dataset {
 
 impl Dataset {
     /// The examples of `split` in stored order with their images decoded to RGB
-    /// (`H×W×3 u8`), as `tfds.load` yields them: grayscale and CMYK JPEGs are converted to
-    /// RGB the way TensorFlow's decoder does ([`crate::images::decode_rgb`]). Decoding runs
-    /// in parallel, `batch` examples at a time. An image that does not decode is an error
-    /// naming the dataset and the example.
+    /// (`H×W×3 u8`), exactly as `tfds.load` yields them ([`Decode::Tfds`]: TensorFlow's
+    /// `decode_image`, bit for bit, grayscale and CMYK converted as TensorFlow converts them).
+    /// Decoding runs in parallel, `batch` examples at a time. An image that does not decode
+    /// is an error naming the dataset and the example.
     pub fn decoded(
         &self,
         split: Split,
         batch: usize,
     ) -> impl Iterator<Item = Result<(Example, RgbImage)>> + '_ {
+        self.decoded_with(split, batch, Decode::Tfds)
+    }
+
+    /// [`Dataset::decoded`] with the pixels of the decoder `how` names: [`Decode::Pillow`]
+    /// gives exactly what `PIL.Image.open(f).convert("RGB")` (torchvision's loader) gives.
+    pub fn decoded_with(
+        &self,
+        split: Split,
+        batch: usize,
+        how: Decode,
+    ) -> impl Iterator<Item = Result<(Example, RgbImage)>> + '_ {
         let dir = self.dir.clone();
         self.map_parallel(
             split,
             batch,
-            move |example| match crate::images::decode_rgb(&example.image) {
+            move |example| match crate::images::decode_rgb_with(&example.image, how) {
                 Ok(rgb) => Ok((example, rgb)),
                 Err(e) => Err(Error::invalid(&dir, &example.file_name, e.to_string())),
             },
