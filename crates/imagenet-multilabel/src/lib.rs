@@ -19,6 +19,7 @@ pub mod home;
 pub mod images;
 pub mod index;
 pub mod metrics;
+pub mod publish;
 pub mod predictions;
 pub mod summary;
 pub mod tfds;

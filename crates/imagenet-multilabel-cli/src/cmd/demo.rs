@@ -10,6 +10,7 @@ use imagenet_multilabel::fixture::pred_files::{self, Row, WriteOptions};
 use imagenet_multilabel::fixture::tar::{self as tar_fixture, TarSpec};
 use imagenet_multilabel::predictions::Format;
 use imagenet_multilabel::{ImageId, Predictions};
+use imagenet_multilabel_formats::build::{Build, BuildOptions, Progress};
 
 use crate::cmd::{build, eval, info, inspect};
 
@@ -144,20 +145,18 @@ pub fn run(args: Args) -> Result<()> {
         data_dir.display()
     )?;
     out.flush()?;
-    build::run(build::Args {
-        tar,
-        out: data_dir.clone(),
-        annotations: Some(json.clone()),
-        format: build::Format::Tfds,
-        splits: Vec::new(),
-        allow_missing: false,
-        verify_images: true,
-        force: true,
-        quiet: true,
-        shard_size: None,
-        no_cache: true,
-        sync: false,
+    let mut options = BuildOptions::default();
+    options.verify_images = true;
+    options.replace = true;
+    let started = std::time::Instant::now();
+    let summary = Build::new(&tar, &data_dir, options).run(&index, &|event| {
+        if let Progress::Warning(message) = event {
+            crate::config::warn(&message);
+        }
     })?;
+    drop(out);
+    build::print_summary(&summary, started.elapsed())?;
+    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "\n$ imagenet-multilabel inspect {} -n 2",

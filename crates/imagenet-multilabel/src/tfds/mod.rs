@@ -55,7 +55,7 @@ pub mod reader;
 pub mod record;
 pub mod writer;
 
-pub use reader::{read_annotations, Dataset, Examples, MapParallel, SplitInfo};
+pub use reader::{read_annotations, read_provenance, Dataset, Examples, MapParallel, SplitInfo};
 pub use writer::{DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
 
 /// The dataset's name, also the folder under the data dir.
