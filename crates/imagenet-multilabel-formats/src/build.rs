@@ -46,8 +46,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use crate::{
-    write_dataset_card, ParquetOptions, ParquetWriter, Summary, WebDatasetOptions,
-    WebDatasetWriter,
+    write_dataset_card, ParquetOptions, ParquetWriter, Summary, WebDatasetOptions, WebDatasetWriter,
 };
 
 /// The manifest of a Parquet or WebDataset build, in `OUT`: the entries of `OUT` the build
@@ -408,13 +407,20 @@ impl Build {
         missing: &[ImageId],
         pass: &mut Pass,
     ) -> Result<(PathBuf, Vec<SplitOutput>, u64)> {
+        for path in publish::recover(&tfds::version_slot(&self.out))? {
+            progress_note(pass.progress, &path);
+        }
         let options = WriteOptions {
             splits: cx.splits.to_vec(),
             missing: missing.to_vec(),
             overwrite: self.options.replace,
         };
-        let mut writer =
-            DatasetWriter::create(&self.out, cx.annotations, &cx.archive.image_sizes(), &options)?;
+        let mut writer = DatasetWriter::create(
+            &self.out,
+            cx.annotations,
+            &cx.archive.image_sizes(),
+            &options,
+        )?;
         writer.set_sync(self.options.sync);
         let wanted = cx.wanted;
         if pass.verify {

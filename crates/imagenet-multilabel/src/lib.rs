@@ -19,8 +19,8 @@ pub mod home;
 pub mod images;
 pub mod index;
 pub mod metrics;
-pub mod publish;
 pub mod predictions;
+pub mod publish;
 pub mod summary;
 pub mod tfds;
 

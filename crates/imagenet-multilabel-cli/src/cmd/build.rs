@@ -14,7 +14,7 @@ use imagenet_multilabel_formats::build::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::config;
+use crate::config::{self, UsageError};
 
 /// Build the dataset from ILSVRC2012_img_val.tar (TFDS, Parquet or WebDataset).
 ///
@@ -119,6 +119,12 @@ pub fn options(args: &Args) -> BuildOptions {
 /// Runs `build`: the library's [`Build`], a progress bar, the summary on stdout.
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
+    if args.format == Format::Tfds && args.shard_size.is_some() {
+        return Err(UsageError(
+            "--shard-size applies to --format parquet and webdataset; TFDS decides its shards by its own rule (about 64 MiB to 1 GiB each)".into(),
+        )
+        .into());
+    }
     let build = Build::new(&args.tar, &args.out, options(&args));
     build.check()?;
     // The tar's headers are read while the annotations load: neither needs the other.

@@ -56,7 +56,7 @@ pub mod record;
 pub mod writer;
 
 pub use reader::{read_annotations, read_provenance, Dataset, Examples, MapParallel, SplitInfo};
-pub use writer::{DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
+pub use writer::{version_slot, DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
 
 /// The dataset's name, also the folder under the data dir.
 pub const DATASET_NAME: &str = "imagenet2012_multilabel";

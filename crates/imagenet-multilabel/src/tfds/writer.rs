@@ -443,7 +443,7 @@ impl DatasetWriter {
 /// Where the version folder is published, with the temporary names TFDS readers skip:
 /// `incomplete.XXXXXX_3.0.0` while written, `incomplete.old.XXXXXX` for an old version set
 /// aside by a swap without `RENAME_EXCHANGE`.
-pub(crate) fn version_slot(data_dir: &Path) -> Slot {
+pub fn version_slot(data_dir: &Path) -> Slot {
     Slot {
         target: data_dir.join(DATASET_NAME).join(VERSION),
         staging_prefix: "incomplete.".into(),
