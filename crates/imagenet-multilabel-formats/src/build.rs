@@ -90,9 +90,8 @@ impl Format {
     }
 }
 
-/// How to build.
+/// How to build (fill it with `..BuildOptions::default()`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct BuildOptions {
     /// The output form.
     pub format: Format,

@@ -149,7 +149,9 @@ pub fn run(args: Args) -> Result<()> {
     options.verify_images = true;
     options.replace = true;
     let started = std::time::Instant::now();
-    let summary = Build::new(&tar, &data_dir, options).run(&index, &|event| {
+    // Loaded from the file, as `build` does, so the dataset records the file's sha256.
+    let from_file = crate::config::load_annotations(Some(json.clone()), true)?;
+    let summary = Build::new(&tar, &data_dir, options).run(&from_file, &|event| {
         if let Progress::Warning(message) = event {
             crate::config::warn(&message);
         }

@@ -25,7 +25,7 @@ use crate::publish::{self, Slot, Staging};
 use crate::tfds::example::{encode_around_image, encoded_len};
 use crate::tfds::layout::SplitLayout;
 use crate::tfds::metadata::{
-    dataset_info_json, label_files, provenance, FEATURES_JSON, PROVENANCE_FILE,
+    dataset_info_json, label_files, parse_provenance, provenance, FEATURES_JSON, PROVENANCE_FILE,
 };
 use crate::tfds::record;
 use crate::tfds::{DATASET_NAME, VERSION};
@@ -391,9 +391,13 @@ impl DatasetWriter {
         );
         put("dataset_info.json", &info)?;
         put("features.json", FEATURES_JSON)?;
-        let provenance = serde_json::to_string_pretty(&provenance(self.annotations.source()))
-            .map_err(|e| Error::Mismatch(format!("internal: provenance: {e}")))?;
-        put(PROVENANCE_FILE, &provenance)?;
+        // Annotations made in memory (not read from a file) have no identity to record.
+        let provenance = provenance(self.annotations.source());
+        if parse_provenance(&provenance).is_some() {
+            let text = serde_json::to_string_pretty(&provenance)
+                .map_err(|e| Error::Mismatch(format!("internal: provenance: {e}")))?;
+            put(PROVENANCE_FILE, &text)?;
+        }
         for (name, text) in label_files() {
             put(&name, text)?;
         }
