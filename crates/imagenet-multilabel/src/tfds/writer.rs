@@ -8,9 +8,11 @@
 //! grow with the images' size.
 //!
 //! Everything is written under `imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` (a name
-//! TFDS readers skip) and renamed to `3.0.0/` by [`DatasetWriter::finish`]: the rename is the
-//! commit. A writer dropped without finishing removes its folder; a crash leaves only
-//! `incomplete.*`.
+//! TFDS readers skip) and published as `3.0.0/` by [`DatasetWriter::finish`] through
+//! [`crate::publish`]: a rename, or over an old version one atomic swap, is the commit. A
+//! writer dropped without finishing removes its folder; a crash leaves only `incomplete.*`,
+//! which the next [`DatasetWriter::create`] cleans up (restoring an old version first if the
+//! crash left one set aside).
 
 use std::collections::HashSet;
 use std::fs::{self, File};
