@@ -58,10 +58,12 @@ fn the_build_api_builds_every_format_and_reports_progress() {
 
     for format in [Format::Tfds, Format::Parquet, Format::WebDataset] {
         let out = dir.path().join(format.name());
-        let mut options = BuildOptions::default();
-        options.format = format;
-        options.allow_missing = true;
-        options.verify_images = true;
+        let options = BuildOptions {
+            format,
+            allow_missing: true,
+            verify_images: true,
+            ..BuildOptions::default()
+        };
         let events = Mutex::new(Vec::new());
         let summary = Build::new(&tar, &out, options)
             .run(&annotations, &|e| events.lock().unwrap().push(e))

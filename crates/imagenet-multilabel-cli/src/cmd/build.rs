@@ -101,19 +101,19 @@ impl From<SplitArg> for Split {
 
 /// The library's build options for these arguments.
 pub fn options(args: &Args) -> BuildOptions {
-    let mut options = BuildOptions::default();
-    options.format = match args.format {
-        Format::Tfds => build::Format::Tfds,
-        Format::Parquet => build::Format::Parquet,
-        Format::Webdataset => build::Format::WebDataset,
-    };
-    options.splits = args.splits.iter().map(|&s| Split::from(s)).collect();
-    options.allow_missing = args.allow_missing;
-    options.verify_images = args.verify_images;
-    options.replace = args.force;
-    options.shard_size = args.shard_size;
-    options.sync = args.sync;
-    options
+    BuildOptions {
+        format: match args.format {
+            Format::Tfds => build::Format::Tfds,
+            Format::Parquet => build::Format::Parquet,
+            Format::Webdataset => build::Format::WebDataset,
+        },
+        splits: args.splits.iter().map(|&s| Split::from(s)).collect(),
+        allow_missing: args.allow_missing,
+        verify_images: args.verify_images,
+        replace: args.force,
+        shard_size: args.shard_size,
+        sync: args.sync,
+    }
 }
 
 /// Runs `build`: the library's [`Build`], a progress bar, the summary on stdout.

@@ -145,9 +145,11 @@ pub fn run(args: Args) -> Result<()> {
         data_dir.display()
     )?;
     out.flush()?;
-    let mut options = BuildOptions::default();
-    options.verify_images = true;
-    options.replace = true;
+    let options = BuildOptions {
+        verify_images: true,
+        replace: true,
+        ..BuildOptions::default()
+    };
     let started = std::time::Instant::now();
     // Loaded from the file, as `build` does, so the dataset records the file's sha256.
     let from_file = crate::config::load_annotations(Some(json.clone()), true)?;
