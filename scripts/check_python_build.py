@@ -15,6 +15,7 @@ Usage: check_python_build.py ANNOTATIONS.json TAR LABELS.txt VALIDATION_LABELS.t
 
 import glob
 import io
+import os
 import json
 import sys
 import tarfile
@@ -75,7 +76,8 @@ for split, names in (("validation", set(expected)), ("imagenet_m", imagenet_m)):
     print(f"parquet {split}: {len(ds)} rows match the annotations and the tar; {decoded} decoded")
 
 # The dataset card: `load_dataset(PARQUET_DIR)` finds both splits, under their names.
-by_card = datasets.load_dataset(parquet_dir)
+# An absolute path: a bare "parquet" would name the packaged builder, not the folder.
+by_card = datasets.load_dataset(os.path.abspath(parquet_dir))
 if sorted(by_card) != ["imagenet_m", "validation"]:
     fail(f"load_dataset(dir) found splits {sorted(by_card)}")
 if len(by_card["validation"]) != len(expected) or len(by_card["imagenet_m"]) != len(imagenet_m):
