@@ -15,6 +15,7 @@ Usage: check_python_build.py ANNOTATIONS.json TAR LABELS.txt VALIDATION_LABELS.t
 
 import glob
 import io
+import os
 import json
 import sys
 import tarfile
@@ -53,7 +54,7 @@ def fail(what):
 
 # Parquet through datasets.
 for split, names in (("validation", set(expected)), ("imagenet_m", imagenet_m)):
-    files = sorted(glob.glob(f"{parquet_dir}/{split}-*.parquet"))
+    files = sorted(glob.glob(f"{parquet_dir}/data/{split}-*.parquet"))
     ds = datasets.load_dataset("parquet", data_files=files, split="train")
     if set(ds["file_name"]) != names or len(ds) != len(names):
         fail(f"parquet {split}: {len(ds)} rows, expected {len(names)}")
@@ -74,9 +75,18 @@ for split, names in (("validation", set(expected)), ("imagenet_m", imagenet_m)):
         fail(f"parquet {split}: original_label is not a ClassLabel named by wnid")
     print(f"parquet {split}: {len(ds)} rows match the annotations and the tar; {decoded} decoded")
 
+# The dataset card: `load_dataset(PARQUET_DIR)` finds both splits, under their names.
+# An absolute path: a bare "parquet" would name the packaged builder, not the folder.
+by_card = datasets.load_dataset(os.path.abspath(parquet_dir))
+if sorted(by_card) != ["imagenet_m", "validation"]:
+    fail(f"load_dataset(dir) found splits {sorted(by_card)}")
+if len(by_card["validation"]) != len(expected) or len(by_card["imagenet_m"]) != len(imagenet_m):
+    fail("load_dataset(dir): row counts differ from the annotations")
+print(f"load_dataset(dir): splits {sorted(by_card)} with the expected row counts")
+
 # WebDataset through webdataset.
 for split, names in (("validation", set(expected)), ("imagenet_m", imagenet_m)):
-    shards = sorted(glob.glob(f"{wds_dir}/{split}-*.tar"))
+    shards = sorted(glob.glob(f"{wds_dir}/data/{split}-*.tar"))
     seen = set()
     for sample in wds.WebDataset(shards, shardshuffle=False, empty_check=False):
         meta = json.loads(sample["json"])

@@ -453,7 +453,7 @@ fn builds_webdataset_with_every_image_and_label() {
         .success()
         .stdout(predicate::str::contains("validation 998 examples in"))
         .stdout(predicate::str::contains("imagenet_m"));
-    let out = inputs.out();
+    let out = inputs.out().join("data");
     let validation = read_webdataset(&out, "validation");
     assert_eq!(validation.len(), 998);
     for (name, cls, jpg) in &validation {
@@ -498,12 +498,10 @@ fn builds_parquet_atomically() {
         .env("IMAGENET_MULTILABEL_TEST_ABORT_AFTER", "100")
         .assert()
         .failure();
-    assert!(!out.exists(), "an interrupted build published {out:?}");
-    let left = entries(inputs.dir.path());
-    assert!(
-        left.iter().any(|n| n.starts_with(".out.incomplete-")),
-        "{left:?}"
-    );
+    // Nothing published: only the hidden staging folder of the data.
+    let left = entries(&out);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with(".data.staging-"), "{left:?}");
 
     inputs
         .build(&["--format", "parquet"])
@@ -515,20 +513,25 @@ fn builds_parquet_atomically() {
         ));
     assert_eq!(
         entries(&out),
+        ["README.md", "data", "imagenet2012_multilabel.build.json"]
+    );
+    assert_eq!(
+        entries(&out.join("data")),
         [
-            "README.md",
             "imagenet_m-00000-of-00001.parquet",
             "validation-00000-of-00001.parquet"
         ]
     );
-    assert!(entries(inputs.dir.path())
-        .iter()
-        .all(|n| !n.contains("incomplete")));
+    let card = fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        card.contains("path: \"data/imagenet_m-*.parquet\""),
+        "{card}"
+    );
     inputs
         .build(&["--format", "parquet"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("already holds files"));
+        .stderr(predicate::str::contains("already holds a build"));
     inputs
         .build(&["--format", "parquet", "--force"])
         .assert()

@@ -23,8 +23,10 @@
 //! # fn main() -> imagenet_multilabel::Result<()> {
 //! # let dir = tempfile::tempdir().unwrap();
 //! # let out = dir.path();
-//! let mut parquet = ParquetWriter::create(out, Split::Validation, &ParquetOptions::default())?;
-//! let mut shards = WebDatasetWriter::create(out, Split::Validation, &WebDatasetOptions::default())?;
+//! // The card (below) expects the files in `out/data/`, as a build lays them out.
+//! let data = out.join("data");
+//! let mut parquet = ParquetWriter::create(&data, Split::Validation, &ParquetOptions::default())?;
+//! let mut shards = WebDatasetWriter::create(&data, Split::Validation, &WebDatasetOptions::default())?;
 //! let image = ImageId::new(1).unwrap();
 //! let example = Example {
 //!     image: vec![0xff, 0xd8, 0xff, 0xd9], // the JPEG bytes, as read from the tar
@@ -38,8 +40,8 @@
 //! parquet.write(&example)?;
 //! shards.write(&example)?;
 //! let written = parquet.finish()?;
-//! assert_eq!(written.files, [out.join("validation-00000-of-00001.parquet")]);
-//! assert_eq!(shards.finish()?.files, [out.join("validation-000000.tar")]);
+//! assert_eq!(written.files, [data.join("validation-00000-of-00001.parquet")]);
+//! assert_eq!(shards.finish()?.files, [data.join("validation-000000.tar")]);
 //! // The card lets `datasets.load_dataset(out)` find every split, `imagenet_m` included.
 //! write_dataset_card(out, &[Split::Validation])?;
 //! # Ok(())
@@ -47,6 +49,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod build;
 pub mod parquet;
 mod staged;
 pub mod webdataset;

@@ -338,14 +338,15 @@ pub fn huggingface_metadata() -> &'static str {
 }
 
 /// Writes `out_dir/README.md`, a Hugging Face dataset card whose `configs` map each of
-/// `splits` to its files, so `datasets.load_dataset(out_dir)` finds them all: without it
+/// `splits` to its files in `out_dir/data/` (where a build puts them),
+/// so `datasets.load_dataset(out_dir)` finds them all: without it
 /// `datasets` only recognises standard split names and would silently skip `imagenet_m`.
 pub fn write_dataset_card(out_dir: &Path, splits: &[Split]) -> Result<PathBuf> {
     let mut card = String::from("---\nconfigs:\n- config_name: default\n  data_files:\n");
     for split in splits {
         let name = split.name();
         card.push_str(&format!(
-            "  - split: {name}\n    path: \"{name}-*.parquet\"\n"
+            "  - split: {name}\n    path: \"data/{name}-*.parquet\"\n"
         ));
     }
     card.push_str(concat!(

@@ -4,7 +4,9 @@
 //! which is known only at the end, and a reader globbing the output folder must never see a
 //! half-written split. So every file is written as `.NAME.tmp-PID`, synced when closed, and
 //! renamed into place only by [`Staged::publish`]; a writer dropped before that removes its
-//! temporary files.
+//! temporary files. A build writes into an unpublished staging folder
+//! ([`imagenet_multilabel::publish::Staging`]), so these renames are invisible to readers
+//! and the whole folder appears at once.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};

@@ -362,8 +362,8 @@ mod parquet_files {
         let card = fs::read_to_string(&path).unwrap();
         assert!(card.starts_with(concat!(
             "---\nconfigs:\n- config_name: default\n  data_files:\n",
-            "  - split: validation\n    path: \"validation-*.parquet\"\n",
-            "  - split: imagenet_m\n    path: \"imagenet_m-*.parquet\"\n---\n"
+            "  - split: validation\n    path: \"data/validation-*.parquet\"\n",
+            "  - split: imagenet_m\n    path: \"data/imagenet_m-*.parquet\"\n---\n"
         )));
     }
 

@@ -1,6 +1,6 @@
-//! Outputs that are complete or absent: written under a temporary name beside the target and
-//! renamed into place only when complete, so an interrupted run never leaves a file that
-//! looks finished.
+//! Single-file outputs that are complete or absent: written under a temporary name beside the
+//! target and renamed into place only when complete, so an interrupted run never leaves a file
+//! that looks finished. The file case of [`crate::publish`], which publishes folders.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};

@@ -21,6 +21,7 @@ pub mod images;
 pub mod index;
 pub mod metrics;
 pub mod predictions;
+pub mod publish;
 pub mod real;
 pub mod summary;
 pub mod tfds;

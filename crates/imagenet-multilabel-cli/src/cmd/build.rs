@@ -1,31 +1,18 @@
-//! `imagenet-multilabel build`: the dataset from `ILSVRC2012_img_val.tar`, in TFDS, Parquet
-//! or WebDataset form, in one sequential pass over the tar.
-//!
-//! The headers are read first (the TFDS layout needs every image's size up front), then the
-//! wanted images go from a memory map of the tar straight into the writer (TFDS: on every
-//! core at once, each record written to its planned place). Labels come
-//! from the annotations index by image number, never from member order. Whatever the format,
-//! output appears under its final name only when complete: TFDS in
-//! `imagenet2012_multilabel/incomplete.*` renamed to `3.0.0/`, the others in a hidden
-//! folder beside `--out` renamed to it. Leftovers of an interrupted build are removed by the
-//! next one.
+//! `imagenet-multilabel build`: the arguments, a progress bar and the summary around the
+//! library's [`Build`] (`imagenet_multilabel_formats::build`), which owns the behaviour:
+//! the single pass over the tar, the missing-image policy, the crash-safe publish, and
+//! keeping every file of `--out` that no build wrote.
 
-use std::fs;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use imagenet_multilabel::archive::Archive;
-use imagenet_multilabel::images::{self, ImageCheck};
-use imagenet_multilabel::tfds::{self, DatasetWriter, WriteOptions};
-use imagenet_multilabel::{Annotations, Error, Example, ImageId, Split};
-use imagenet_multilabel_formats::{
-    write_dataset_card, ParquetOptions, ParquetWriter, Summary, WebDatasetOptions, WebDatasetWriter,
+use imagenet_multilabel::{tfds, Split};
+use imagenet_multilabel_formats::build::{
+    self, first_names, Build, BuildOptions, BuildSummary, ImageChecks, Progress,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::config::{self, UsageError};
 
@@ -39,7 +26,8 @@ pub struct Args {
     pub tar: PathBuf,
     /// Where to build. TFDS: a data_dir (the dataset lands in
     /// OUT/imagenet2012_multilabel/3.0.0/, readable with tfds.load(..., data_dir=OUT)).
-    /// Parquet, WebDataset: a folder whose file names say their split.
+    /// Parquet, WebDataset: a folder (it may hold other files, which are kept); the split
+    /// files go to OUT/data/, with OUT/README.md (Parquet's dataset card) and a manifest.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// The annotations file (default: the one `fetch` stored in the cache).
@@ -60,8 +48,8 @@ pub struct Args {
     /// The bytes are stored untouched either way.
     #[arg(long)]
     pub verify_images: bool,
-    /// Replace an existing dataset (TFDS: OUT/imagenet2012_multilabel/3.0.0; others: a
-    /// non-empty OUT).
+    /// Replace a previous build (TFDS: OUT/imagenet2012_multilabel/3.0.0; others: what
+    /// OUT/imagenet2012_multilabel.build.json lists). Nothing else in OUT is ever removed.
     #[arg(long)]
     pub force: bool,
     /// No progress bar.
@@ -111,548 +99,141 @@ impl From<SplitArg> for Split {
     }
 }
 
-/// Test hook: abort (like `kill -9`: no destructor runs) after this many images, to prove
-/// that an interrupted build leaves nothing that looks finished.
-const ABORT_ENV: &str = "IMAGENET_MULTILABEL_TEST_ABORT_AFTER";
+/// The library's build options for these arguments.
+pub fn options(args: &Args) -> BuildOptions {
+    BuildOptions {
+        format: match args.format {
+            Format::Tfds => build::Format::Tfds,
+            Format::Parquet => build::Format::Parquet,
+            Format::Webdataset => build::Format::WebDataset,
+        },
+        splits: args.splits.iter().map(|&s| Split::from(s)).collect(),
+        allow_missing: args.allow_missing,
+        verify_images: args.verify_images,
+        replace: args.force,
+        shard_size: args.shard_size,
+        sync: args.sync,
+    }
+}
 
-/// Images decoded together by `--verify-images`: enough to keep every core busy, few
-/// enough to keep memory small.
-const VERIFY_BATCH: usize = 256;
-
-/// Runs `build`.
+/// Runs `build`: the library's [`Build`], a progress bar, the summary on stdout.
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let splits = chosen_splits(&args.splits);
     if args.format == Format::Tfds && args.shard_size.is_some() {
         return Err(UsageError(
             "--shard-size applies to --format parquet and webdataset; TFDS decides its shards by its own rule (about 64 MiB to 1 GiB each)".into(),
         )
         .into());
     }
-    refuse_existing(&args)?;
+    let build = Build::new(&args.tar, &args.out, options(&args));
+    build.check()?;
     // The tar's headers are read while the annotations load: neither needs the other.
     let (annotations, archive) = std::thread::scope(|scope| {
-        let scan = scope.spawn(|| Archive::open(&args.tar));
+        let scan = scope.spawn(|| build.scan_tar());
         let annotations = config::load_annotations(args.annotations.clone(), args.no_cache);
         let archive = scan
             .join()
             .map_err(|_| anyhow::anyhow!("reading the tar's headers failed unexpectedly"))?;
         Ok::<_, anyhow::Error>((annotations?, archive?))
     })?;
-
-    let (missing, needed_missing) = missing_images(&annotations, &archive, &splits);
-    if !needed_missing.is_empty() {
-        if !args.allow_missing {
-            return Err(Error::Mismatch(format!(
-                "{}: {} annotated image(s) are not in the tar (first: {}); is it the complete \
-                 ILSVRC2012_img_val.tar? Pass --allow-missing to build without them",
-                args.tar.display(),
-                needed_missing.len(),
-                first_names(&needed_missing, 5)
-            ))
-            .into());
-        }
-        config::warn(&format!(
-            "building without {} annotated image(s) missing from the tar (first: {})",
-            needed_missing.len(),
-            first_names(&needed_missing, 5)
-        ));
-    }
-
-    let mut wanted = vec![false; imagenet_multilabel::NUM_VAL_IMAGES as usize + 1];
-    for &split in &splits {
-        for image in split_images(&annotations, split) {
-            if archive.get(image).is_some() {
-                wanted[image.0 as usize] = true;
+    let bar = progress_bar(args.quiet);
+    let report = |event: Progress| match event {
+        Progress::Planned { bytes, .. } => bar.set_length(bytes),
+        Progress::Image { done, bytes } => {
+            bar.inc(bytes);
+            if done % 64 == 0 {
+                bar.set_message(format!("{done} images"));
             }
         }
-    }
-    let total_bytes: u64 = archive
-        .members()
+        Progress::Warning(message) => bar.suspend(|| config::warn(&message)),
+        _ => {}
+    };
+    let summary = build.run_scanned(&annotations, &archive, &report)?;
+    bar.finish_and_clear();
+    print_summary(&summary, started.elapsed())
+}
+
+/// The summary on stdout (`writeln!`: a closed stdout ends the output, not the program).
+pub fn print_summary(summary: &BuildSummary, elapsed: Duration) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let splits: Vec<String> = summary
+        .splits
         .iter()
-        .filter(|m| wanted[m.image.0 as usize])
-        .map(|m| m.size)
-        .sum();
-    let total_images = wanted.iter().filter(|&&w| w).count();
-    let progress = progress_bar(args.quiet, total_bytes);
-    let abort_after: Option<usize> = std::env::var(ABORT_ENV).ok().and_then(|v| v.parse().ok());
-    let mut checks = Checks::default();
-    let mut pass = Pass {
-        verify: args.verify_images,
-        batch: Vec::new(),
-        checks: &mut checks,
-        progress: &progress,
-        images: AtomicUsize::new(0),
-        abort_after,
-    };
-
-    let outcome = match args.format {
-        Format::Tfds => build_tfds(
-            &args,
-            &annotations,
-            &archive,
-            &splits,
-            &missing,
-            &wanted,
-            &mut pass,
-        )?,
-        Format::Parquet | Format::Webdataset => build_files(
-            &args,
-            &annotations,
-            &archive,
-            &splits,
-            &needed_missing,
-            &wanted,
-            &mut pass,
-        )?,
-    };
-    progress.finish_and_clear();
-
-    let elapsed = started.elapsed();
-    println!(
+        .map(|s| {
+            format!(
+                "{} {} examples in {} {}",
+                s.split.name(),
+                s.examples,
+                s.files.len(),
+                if summary.format == build::Format::Tfds {
+                    "shard(s)"
+                } else {
+                    "file(s)"
+                }
+            )
+        })
+        .collect();
+    writeln!(
+        out,
         "built {} ({}) in {}: {}; {} image(s), {} read from a {} tar, {} written in {}{}",
         tfds::DATASET_NAME,
-        format_name(args.format),
-        outcome.dir.display(),
-        outcome.splits.join(", "),
-        total_images,
-        human_bytes(total_bytes),
-        human_bytes(archive.len()),
-        human_bytes(outcome.bytes),
+        summary.format.name(),
+        summary.dir.display(),
+        splits.join(", "),
+        summary.images,
+        human_bytes(summary.image_bytes),
+        human_bytes(summary.tar_bytes),
+        human_bytes(summary.written_bytes),
         human_duration(elapsed),
-        if needed_missing.is_empty() {
+        if summary.missing.is_empty() {
             String::new()
         } else {
             format!(
                 "; {} annotated image(s) missing from the tar were left out",
-                needed_missing.len()
+                summary.missing.len()
             )
         }
-    );
-    if args.verify_images {
-        checks.report();
-    }
-    Ok(())
-}
-
-/// What a finished build published.
-struct Outcome {
-    dir: PathBuf,
-    /// `validation: 20,000 examples in 32 shards`, one per split.
-    splits: Vec<String>,
-    bytes: u64,
-}
-
-fn build_tfds(
-    args: &Args,
-    annotations: &Annotations,
-    archive: &Archive,
-    splits: &[Split],
-    missing: &[ImageId],
-    wanted: &[bool],
-    pass: &mut Pass,
-) -> Result<Outcome> {
-    remove_stale(&args.out.join(tfds::DATASET_NAME), |name| {
-        name.starts_with("incomplete.")
-    });
-    let options = WriteOptions {
-        splits: splits.to_vec(),
-        missing: missing.to_vec(),
-        overwrite: args.force,
-    };
-    let mut writer =
-        DatasetWriter::create(&args.out, annotations, &archive.image_sizes(), &options)?;
-    writer.set_sync(args.sync);
-    if pass.verify {
-        archive.map_images(
-            |image| wanted[image.0 as usize],
-            |member, bytes| {
-                pass.take(member.image, bytes, &mut |image, bytes| {
-                    writer.write_image(image, bytes).map_err(Into::into)
-                })
-            },
-        )?;
-    } else {
-        // Every core maps its own part of the tar and writes its records: the work is the
-        // kernel copying pages and the CRC, both of which scale with the threads.
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        archive.par_map_images(
-            |image| wanted[image.0 as usize],
-            threads,
-            |member, bytes| -> Result<()> {
-                writer.write_image(member.image, bytes)?;
-                pass.count(bytes.len());
-                Ok(())
-            },
-        )?;
-    }
-    pass.flush(&mut |image, bytes| writer.write_image(image, bytes).map_err(Into::into))?;
-    let summary = writer.finish()?;
-    Ok(Outcome {
-        dir: summary.dir,
-        splits: summary
-            .splits
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} {} examples in {} shard(s)",
-                    s.split.name(),
-                    s.num_examples(),
-                    s.shard_lengths.len()
-                )
-            })
-            .collect(),
-        bytes: summary.shard_bytes,
-    })
-}
-
-fn build_files(
-    args: &Args,
-    annotations: &Annotations,
-    archive: &Archive,
-    splits: &[Split],
-    missing: &[ImageId],
-    wanted: &[bool],
-    pass: &mut Pass,
-) -> Result<Outcome> {
-    let out = &args.out;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| UsageError(format!("--out {} has no folder name", out.display())))?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let stale = format!(".{name}.incomplete-");
-    remove_stale(&parent, |n| n.starts_with(&stale));
-    // The whole build goes to a hidden sibling and becomes OUT by one rename: a reader
-    // never sees some splits without the others.
-    let temp = parent.join(format!("{stale}{}", std::process::id()));
-    fs::create_dir(&temp).map_err(|e| Error::io(&temp, e))?;
-    let guard = RemoveOnDrop(Some(temp.clone()));
-
-    let mut writers: Vec<(Split, FileWriter)> = Vec::new();
-    for &split in splits {
-        let writer = match args.format {
-            Format::Parquet => {
-                let mut options = ParquetOptions::default();
-                if let Some(size) = args.shard_size {
-                    options.max_bytes_per_file = Some(size);
-                }
-                FileWriter::Parquet(Box::new(ParquetWriter::create(&temp, split, &options)?))
-            }
-            _ => {
-                let mut options = WebDatasetOptions::default();
-                if let Some(size) = args.shard_size {
-                    options.max_bytes_per_shard = size;
-                }
-                FileWriter::WebDataset(Box::new(WebDatasetWriter::create(&temp, split, &options)?))
-            }
-        };
-        writers.push((split, writer));
-    }
-    let mut write = |image: ImageId, bytes: &[u8]| -> Result<()> {
-        let Some(record) = annotations.get(image) else {
-            return Ok(());
-        };
-        let example = Example::from_record(record, bytes.to_vec());
-        for (split, writer) in &mut writers {
-            if *split == Split::Validation || record.imagenet_m {
-                writer.write(&example)?;
-            }
-        }
-        Ok(())
-    };
-    archive.map_images(
-        |image| wanted[image.0 as usize],
-        |member, bytes| pass.take(member.image, bytes, &mut write),
     )?;
-    pass.flush(&mut write)?;
-    let mut lines = Vec::new();
-    let mut bytes = 0;
-    for (split, writer) in writers {
-        let summary = writer.finish()?;
-        bytes += summary.bytes;
-        lines.push(format!(
-            "{} {} examples in {} file(s)",
-            split.name(),
-            summary.examples,
-            summary.files.len()
-        ));
-    }
-    if args.format == Format::Parquet {
-        write_dataset_card(&temp, splits)?;
-    }
-    if !missing.is_empty() {
-        let text: String = missing.iter().map(|i| format!("{i}\n")).collect();
-        let path = temp.join("missing_images.txt");
-        fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
-    }
-    publish(&temp, out)?;
-    std::mem::forget(guard);
-    Ok(Outcome {
-        dir: out.clone(),
-        splits: lines,
-        bytes,
-    })
-}
-
-/// One split's Parquet or WebDataset writer (boxed: the Parquet one is ~2 KB).
-enum FileWriter {
-    Parquet(Box<ParquetWriter>),
-    WebDataset(Box<WebDatasetWriter>),
-}
-
-impl FileWriter {
-    fn write(&mut self, example: &Example) -> Result<()> {
-        match self {
-            FileWriter::Parquet(w) => w.write(example)?,
-            FileWriter::WebDataset(w) => w.write(example)?,
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Result<Summary> {
-        Ok(match self {
-            FileWriter::Parquet(w) => w.finish()?,
-            FileWriter::WebDataset(w) => w.finish()?,
-        })
-    }
-}
-
-/// Removes a temporary folder unless defused (`mem::forget`) after publishing.
-struct RemoveOnDrop(Option<PathBuf>);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.take() {
-            let _ = fs::remove_dir_all(dir);
-        }
-    }
-}
-
-/// Makes the complete build `temp` become `out`: one rename, after moving aside (and then
-/// removing) an existing `out`, which `refuse_existing` allowed only when empty or forced.
-fn publish(temp: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let old = out.with_file_name(format!(".{name}.incomplete-old-{}", std::process::id()));
-        fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
-        fs::rename(temp, out).map_err(|e| Error::io(out, e))?;
-        fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-    } else {
-        fs::rename(temp, out).map_err(|e| Error::io(out, e))?;
+    if let Some(checks) = &summary.checks {
+        report_checks(&mut out, checks)?;
     }
     Ok(())
-}
-
-/// The data pass's per-image work: verification batches, progress, the test abort.
-struct Pass<'a> {
-    verify: bool,
-    batch: Vec<(ImageId, Vec<u8>)>,
-    checks: &'a mut Checks,
-    progress: &'a ProgressBar,
-    images: AtomicUsize,
-    abort_after: Option<usize>,
-}
-
-type Sink<'s> = dyn FnMut(ImageId, &[u8]) -> Result<()> + 's;
-
-impl Pass<'_> {
-    /// Hands one image to `write`, or queues it for verification first.
-    fn take(&mut self, image: ImageId, bytes: &[u8], write: &mut Sink) -> Result<()> {
-        if self.verify {
-            self.batch.push((image, bytes.to_vec()));
-            if self.batch.len() >= VERIFY_BATCH {
-                self.flush(write)?;
-            }
-            Ok(())
-        } else {
-            self.done(image, bytes, write)
-        }
-    }
-
-    /// Verifies the queued images in parallel and writes them, in order.
-    fn flush(&mut self, write: &mut Sink) -> Result<()> {
-        let batch = std::mem::take(&mut self.batch);
-        let results: Vec<ImageCheck> = batch.par_iter().map(|(_, b)| images::check(b)).collect();
-        for ((image, bytes), check) in batch.iter().zip(results) {
-            self.checks.add(*image, check);
-            self.done(*image, bytes, write)?;
-        }
-        Ok(())
-    }
-
-    fn done(&mut self, image: ImageId, bytes: &[u8], write: &mut Sink) -> Result<()> {
-        write(image, bytes)?;
-        self.count(bytes.len());
-        Ok(())
-    }
-
-    /// Counts one written image of `len` bytes (from any thread).
-    fn count(&self, len: usize) {
-        let images = self.images.fetch_add(1, Ordering::Relaxed) + 1;
-        self.progress.inc(len as u64);
-        self.progress.set_message(format!("{images} images"));
-        if self.abort_after == Some(images) {
-            std::process::abort();
-        }
-    }
 }
 
 /// What `--verify-images` found.
-#[derive(Default)]
-struct Checks {
-    ok: usize,
-    grayscale: Vec<ImageId>,
-    cmyk: Vec<ImageId>,
-    corrupt: Vec<(ImageId, String)>,
-}
-
-impl Checks {
-    fn add(&mut self, image: ImageId, check: ImageCheck) {
-        match check {
-            ImageCheck::Ok => self.ok += 1,
-            ImageCheck::Grayscale => self.grayscale.push(image),
-            ImageCheck::Cmyk => self.cmyk.push(image),
-            ImageCheck::Corrupt(reason) => self.corrupt.push((image, reason)),
-        }
+fn report_checks(out: &mut impl Write, checks: &ImageChecks) -> Result<()> {
+    writeln!(
+        out,
+        "verified: {} ok, {} grayscale, {} CMYK, {} corrupt (bytes stored untouched; \
+         TensorFlow's decode_jpeg(channels=3) turns grayscale and CMYK into RGB)",
+        checks.ok,
+        checks.grayscale.len(),
+        checks.cmyk.len(),
+        checks.corrupt.len()
+    )?;
+    if !checks.grayscale.is_empty() {
+        writeln!(out, "  grayscale: {}", first_names(&checks.grayscale, 10))?;
     }
-
-    fn report(&mut self) {
-        self.grayscale.sort_unstable();
-        self.cmyk.sort_unstable();
-        self.corrupt.sort_unstable();
-        println!(
-            "verified: {} ok, {} grayscale, {} CMYK, {} corrupt (bytes stored untouched; \
-             TensorFlow's decode_jpeg(channels=3) turns grayscale and CMYK into RGB)",
-            self.ok,
-            self.grayscale.len(),
-            self.cmyk.len(),
-            self.corrupt.len()
-        );
-        if !self.grayscale.is_empty() {
-            println!("  grayscale: {}", first_names(&self.grayscale, 10));
-        }
-        if !self.cmyk.is_empty() {
-            println!("  cmyk: {}", first_names(&self.cmyk, 10));
-        }
-        for (image, reason) in self.corrupt.iter().take(10) {
-            println!("  corrupt: {image}: {reason}");
-        }
-        if !self.corrupt.is_empty() {
-            config::warn(&format!(
-                "{} image(s) do not decode; they are stored as they are in the tar",
-                self.corrupt.len()
-            ));
-        }
+    if !checks.cmyk.is_empty() {
+        writeln!(out, "  cmyk: {}", first_names(&checks.cmyk, 10))?;
     }
-}
-
-fn chosen_splits(given: &[SplitArg]) -> Vec<Split> {
-    if given.is_empty() {
-        return Split::ALL.to_vec();
+    for (image, reason) in checks.corrupt.iter().take(10) {
+        writeln!(out, "  corrupt: {image}: {reason}")?;
     }
-    // In TFDS's order, each once, whatever the command line's order.
-    Split::ALL
-        .into_iter()
-        .filter(|s| given.iter().any(|&g| Split::from(g) == *s))
-        .collect()
-}
-
-fn split_images(annotations: &Annotations, split: Split) -> Vec<ImageId> {
-    match split {
-        Split::Validation => annotations.records().iter().map(|r| r.image).collect(),
-        Split::ImagenetM => annotations.imagenet_m().to_vec(),
-    }
-}
-
-/// Annotated images the tar lacks: all of them (for the TFDS writer's bookkeeping) and
-/// those the chosen splits need.
-fn missing_images(
-    annotations: &Annotations,
-    archive: &Archive,
-    splits: &[Split],
-) -> (Vec<ImageId>, Vec<ImageId>) {
-    let all: Vec<ImageId> = annotations
-        .records()
-        .iter()
-        .map(|r| r.image)
-        .filter(|&i| archive.get(i).is_none())
-        .collect();
-    let mut needed: Vec<ImageId> = splits
-        .iter()
-        .flat_map(|&s| split_images(annotations, s))
-        .filter(|&i| archive.get(i).is_none())
-        .collect();
-    needed.sort_unstable();
-    needed.dedup();
-    (all, needed)
-}
-
-/// Fails early (before any reading) when the target holds a finished dataset and `--force`
-/// was not given.
-fn refuse_existing(args: &Args) -> Result<()> {
-    if args.force {
-        return Ok(());
-    }
-    let (target, what) = match args.format {
-        Format::Tfds => (
-            args.out.join(tfds::DATASET_NAME).join(tfds::VERSION),
-            "a built dataset",
-        ),
-        Format::Parquet | Format::Webdataset => (args.out.clone(), "files"),
-    };
-    let occupied = match fs::read_dir(&target) {
-        Ok(mut entries) => entries.next().is_some(),
-        Err(_) => target.exists(),
-    };
-    if occupied {
-        return Err(UsageError(format!(
-            "{} already holds {what}; pass --force to replace it, or choose another --out",
-            target.display()
-        ))
-        .into());
+    if !checks.corrupt.is_empty() {
+        config::warn(&format!(
+            "{} image(s) do not decode; they are stored as they are in the tar",
+            checks.corrupt.len()
+        ));
     }
     Ok(())
 }
 
-/// Removes leftovers of interrupted builds in `dir` (names `is_ours` accepts). Two builds
-/// into the same folder at once are not supported, so any such leftover is stale.
-fn remove_stale(dir: &Path, is_ours: impl Fn(&str) -> bool) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if is_ours(&name) {
-            let path = entry.path();
-            let removed = if path.is_dir() {
-                fs::remove_dir_all(&path)
-            } else {
-                fs::remove_file(&path)
-            };
-            match removed {
-                Ok(()) => config::warn(&format!(
-                    "removed {}, left by an interrupted build",
-                    path.display()
-                )),
-                Err(e) => config::warn(&format!("could not remove {}: {e}", path.display())),
-            }
-        }
-    }
-}
-
-fn progress_bar(quiet: bool, total_bytes: u64) -> ProgressBar {
+fn progress_bar(quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
         "{bar:30} {decimal_bytes}/{decimal_total_bytes} {msg} {decimal_bytes_per_sec} eta {eta}",
     ) {
@@ -660,22 +241,6 @@ fn progress_bar(quiet: bool, total_bytes: u64) -> ProgressBar {
     }
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
-}
-
-fn first_names(images: &[ImageId], n: usize) -> String {
-    let mut names: Vec<String> = images.iter().take(n).map(|i| i.to_string()).collect();
-    if images.len() > n {
-        names.push("…".into());
-    }
-    names.join(", ")
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Tfds => "tfds",
-        Format::Parquet => "parquet",
-        Format::Webdataset => "webdataset",
-    }
 }
 
 /// `1.5 GB`, `640 KB`, `12 B` (decimal units, as file managers show sizes).

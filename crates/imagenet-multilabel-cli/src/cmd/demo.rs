@@ -10,6 +10,7 @@ use imagenet_multilabel::fixture::pred_files::{self, Row, WriteOptions};
 use imagenet_multilabel::fixture::tar::{self as tar_fixture, TarSpec};
 use imagenet_multilabel::predictions::Format;
 use imagenet_multilabel::{ImageId, Predictions};
+use imagenet_multilabel_formats::build::{Build, BuildOptions, Progress};
 
 use crate::cmd::{build, eval, info, inspect};
 
@@ -145,20 +146,22 @@ pub fn run(args: Args) -> Result<()> {
         data_dir.display()
     )?;
     out.flush()?;
-    build::run(build::Args {
-        tar,
-        out: data_dir.clone(),
-        annotations: Some(json.clone()),
-        format: build::Format::Tfds,
-        splits: Vec::new(),
-        allow_missing: false,
+    let options = BuildOptions {
         verify_images: true,
-        force: true,
-        quiet: true,
-        shard_size: None,
-        no_cache: true,
-        sync: false,
+        replace: true,
+        ..BuildOptions::default()
+    };
+    let started = std::time::Instant::now();
+    // Loaded from the file, as `build` does, so the dataset records the file's sha256.
+    let from_file = crate::config::load_annotations(Some(json.clone()), true)?;
+    let summary = Build::new(&tar, &data_dir, options).run(&from_file, &|event| {
+        if let Progress::Warning(message) = event {
+            crate::config::warn(&message);
+        }
     })?;
+    drop(out);
+    build::print_summary(&summary, started.elapsed())?;
+    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "\n$ imagenet-multilabel inspect {} -n 2",

@@ -172,7 +172,22 @@ fn write_table(
 ) -> Result<()> {
     let source = annotations.source();
     if from_dataset {
-        writeln!(out, "labels: the built dataset {}", source.path.display())?;
+        // The dataset keeps the identity of the annotations it was built from (a TFDS
+        // build of its own has none to report).
+        match tfds::read_provenance(&source.path).ok().flatten() {
+            Some(_) => writeln!(
+                out,
+                "labels: the built dataset {}, from annotations sha256 {} — {}",
+                source.path.display(),
+                source.sha256,
+                source.version.describe()
+            )?,
+            None => writeln!(
+                out,
+                "labels: the built dataset {} (no record of its annotations)",
+                source.path.display()
+            )?,
+        }
     } else {
         writeln!(
             out,

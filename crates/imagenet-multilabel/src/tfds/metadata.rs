@@ -31,6 +31,36 @@ pub fn label_files() -> impl Iterator<Item = (String, &'static str)> {
         .map(|f| (format!("{f}.labels.txt"), labels_txt()))
 }
 
+/// The sidecar file in the version folder that records which annotations the dataset was
+/// built from. `dataset_info.json` stays byte-identical to what TFDS writes; TFDS ignores
+/// other files in the folder (as it does `missing_images.txt`).
+pub const PROVENANCE_FILE: &str = "annotations_provenance.json";
+
+/// The provenance record: the annotations file's name, size, sha256 and release (as judged
+/// by the sha256), and the tool that built the dataset. Parquet and WebDataset builds keep
+/// the same object in their manifest.
+pub fn provenance(source: &crate::index::Source) -> Value {
+    json!({
+        "annotations": {
+            "file": source.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+            "size": source.size,
+            "sha256": source.sha256,
+            "version": source.version,
+        },
+        "built_by": concat!("imagenet-multilabel ", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// The annotations' size and sha256 from a provenance record (`None` if it lacks them).
+pub fn parse_provenance(value: &Value) -> Option<(u64, String)> {
+    let a = value.get("annotations")?;
+    let sha = a.get("sha256")?.as_str()?;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    Some((a.get("size")?.as_u64()?, sha.to_ascii_lowercase()))
+}
+
 const DESCRIPTION: &str = "\
 The ImageNet (ILSVRC-2012) validation images that a panel of experts re-labelled, from \
 \"Evaluating Machine Accuracy on ImageNet\" (Shankar et al., ICML 2020), with the corrections \

@@ -55,8 +55,8 @@ pub mod reader;
 pub mod record;
 pub mod writer;
 
-pub use reader::{read_annotations, Dataset, Examples, MapParallel, SplitInfo};
-pub use writer::{DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
+pub use reader::{read_annotations, read_provenance, Dataset, Examples, MapParallel, SplitInfo};
+pub use writer::{version_slot, DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
 
 /// The dataset's name, also the folder under the data dir.
 pub const DATASET_NAME: &str = "imagenet2012_multilabel";

@@ -323,16 +323,51 @@ pub fn read_annotations(path: &Path) -> Result<Annotations> {
             imagenet_m.push(record_of(&dataset, Split::ImagenetM, ex?)?.image);
         }
     }
-    let info_path = dataset.dir.join("dataset_info.json");
-    let info = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
-    let sha256 = crate::index::hex(&Sha256::digest(&info));
-    let source = Source {
-        path: dataset.dir.clone(),
-        size: info.len() as u64,
-        sha256,
-        version: Version::Unrecognised,
+    let source = match read_provenance(&dataset.dir)? {
+        // The labels keep the identity of the annotations they were built from.
+        Some((size, sha256)) => Source {
+            path: dataset.dir.clone(),
+            size,
+            version: Version::from_sha256(&sha256),
+            sha256,
+        },
+        // A dataset built by TFDS itself (or by an older version of this tool): the only
+        // identity at hand is its metadata's.
+        None => {
+            let info_path = dataset.dir.join("dataset_info.json");
+            let info = std::fs::read(&info_path).map_err(|e| Error::io(&info_path, e))?;
+            Source {
+                path: dataset.dir.clone(),
+                size: info.len() as u64,
+                sha256: crate::index::hex(&Sha256::digest(&info)),
+                version: Version::Unrecognised,
+            }
+        }
     };
     Annotations::new(records, imagenet_m, source)
+}
+
+/// The size and sha256 of the annotations a dataset was built from, from the version
+/// folder's [`PROVENANCE_FILE`](crate::tfds::metadata::PROVENANCE_FILE); `None` when the
+/// folder has none (TFDS's own builds). A present but malformed file is an error.
+pub fn read_provenance(version_dir: &Path) -> Result<Option<(u64, String)>> {
+    let path = version_dir.join(crate::tfds::metadata::PROVENANCE_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Error::invalid(&path, "the file", format!("not JSON: {e}")))?;
+    crate::tfds::metadata::parse_provenance(&value)
+        .map(Some)
+        .ok_or_else(|| {
+            Error::invalid(
+                &path,
+                "annotations",
+                "expected {\"size\": bytes, \"sha256\": 64 hex digits}",
+            )
+        })
 }
 
 fn record_of(dataset: &Dataset, split: Split, ex: Example) -> Result<Record> {

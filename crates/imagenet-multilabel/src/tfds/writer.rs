@@ -8,9 +8,11 @@
 //! grow with the images' size.
 //!
 //! Everything is written under `imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` (a name
-//! TFDS readers skip) and renamed to `3.0.0/` by [`DatasetWriter::finish`]: the rename is the
-//! commit. A writer dropped without finishing removes its folder; a crash leaves only
-//! `incomplete.*`.
+//! TFDS readers skip) and published as `3.0.0/` by [`DatasetWriter::finish`] through
+//! [`crate::publish`]: a rename, or over an old version one atomic swap, is the commit. A
+//! writer dropped without finishing removes its folder; a crash leaves only `incomplete.*`,
+//! which the next [`DatasetWriter::create`] cleans up (restoring an old version first if the
+//! crash left one set aside).
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -21,9 +23,12 @@ use crate::classes::{ImageId, NUM_VAL_IMAGES};
 use crate::error::{Error, Result};
 use crate::example::{Example, Split};
 use crate::index::{Annotations, Record};
+use crate::publish::{self, Slot, Staging};
 use crate::tfds::example::{encode_around_image, encoded_len};
 use crate::tfds::layout::SplitLayout;
-use crate::tfds::metadata::{dataset_info_json, label_files, FEATURES_JSON};
+use crate::tfds::metadata::{
+    dataset_info_json, label_files, parse_provenance, provenance, FEATURES_JSON, PROVENANCE_FILE,
+};
 use crate::tfds::record;
 use crate::tfds::{DATASET_NAME, VERSION};
 
@@ -99,7 +104,9 @@ pub struct DatasetWriter {
     annotations: Annotations,
     missing: Vec<ImageId>,
     overwrite: bool,
-    finished: bool,
+    /// The folder being written; taken by `finish` to publish it, and removed if the
+    /// writer is dropped unfinished.
+    staging: Option<Staging>,
     sync: bool,
 }
 
@@ -183,13 +190,17 @@ impl DatasetWriter {
                 final_dir.display()
             )));
         }
-        fs::create_dir_all(&dataset_dir).map_err(|e| Error::io(&dataset_dir, e))?;
-        let temp_dir = dataset_dir.join(format!("incomplete.{}_{VERSION}", random_suffix()));
-        fs::create_dir(&temp_dir).map_err(|e| Error::io(&temp_dir, e))?;
+        let slot = version_slot(data_dir);
+        // Leftovers of an interrupted build: an old version set aside comes back first, so
+        // cleaning up never removes the last complete build.
+        publish::recover(&slot)?;
+        let staging = Staging::create(&slot, &format!("_{VERSION}"))?;
+        let temp_dir = staging.path().to_path_buf();
 
         let mut writer = DatasetWriter {
             dataset_dir,
             temp_dir,
+            staging: Some(staging),
             layouts: Vec::new(),
             files: Vec::new(),
             slots,
@@ -208,7 +219,6 @@ impl DatasetWriter {
                 .filter(|&i| len_of(i).is_none())
                 .collect(),
             overwrite: options.overwrite,
-            finished: false,
             sync: false,
         };
         // From here on a failure drops `writer`, which removes the folder.
@@ -383,6 +393,13 @@ impl DatasetWriter {
         );
         put("dataset_info.json", &info)?;
         put("features.json", FEATURES_JSON)?;
+        // Annotations made in memory (not read from a file) have no identity to record.
+        let provenance = provenance(self.annotations.source());
+        if parse_provenance(&provenance).is_some() {
+            let text = serde_json::to_string_pretty(&provenance)
+                .map_err(|e| Error::Mismatch(format!("internal: provenance: {e}")))?;
+            put(PROVENANCE_FILE, &text)?;
+        }
         for (name, text) in label_files() {
             put(&name, text)?;
         }
@@ -393,24 +410,16 @@ impl DatasetWriter {
         }
 
         let final_dir = self.dataset_dir.join(VERSION);
-        if final_dir.exists() {
-            if !self.overwrite {
-                return Err(Error::Mismatch(format!(
-                    "{} already exists; remove it or ask to overwrite it",
-                    final_dir.display()
-                )));
-            }
-            // Move the old version aside under a name readers skip, then swap.
-            let old = self
-                .dataset_dir
-                .join(format!("incomplete.{}_old_{VERSION}", random_suffix()));
-            fs::rename(&final_dir, &old).map_err(|e| Error::io(&final_dir, e))?;
-            fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
-            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
-        } else {
-            fs::rename(&self.temp_dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
-        }
-        self.finished = true;
+        let staging = self
+            .staging
+            .take()
+            .ok_or_else(|| Error::Mismatch("internal: the dataset was already published".into()))?;
+        // One atomic swap: `3.0.0/` holds the old complete version or the new one, never
+        // a mix (see `publish`).
+        // The shard handles are closed first: some systems cannot rename a folder with
+        // open files in it.
+        self.files.clear();
+        staging.publish(self.overwrite)?;
         // Make the rename itself durable (best effort: not every platform can sync a folder).
         if self.sync {
             if let Ok(d) = File::open(&self.dataset_dir) {
@@ -437,25 +446,15 @@ impl DatasetWriter {
     }
 }
 
-impl Drop for DatasetWriter {
-    fn drop(&mut self) {
-        if !self.finished {
-            let _ = fs::remove_dir_all(&self.temp_dir);
-        }
+/// Where the version folder is published, with the temporary names TFDS readers skip:
+/// `incomplete.XXXXXX_3.0.0` while written, `incomplete.old.XXXXXX` for an old version set
+/// aside by a swap without `RENAME_EXCHANGE`.
+pub fn version_slot(data_dir: &Path) -> Slot {
+    Slot {
+        target: data_dir.join(DATASET_NAME).join(VERSION),
+        staging_prefix: "incomplete.".into(),
+        aside_prefix: "incomplete.old.".into(),
     }
-}
-
-/// Six characters from [A-Z0-9], as TFDS names its incomplete folders; unique enough per
-/// process and moment (the folder is created with `create_dir`, which fails on a clash).
-fn random_suffix() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut rng = crate::fixture::Rng::new(nanos ^ ((std::process::id() as u64) << 32));
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    (0..6)
-        .map(|_| CHARS[rng.below(CHARS.len() as u64) as usize] as char)
-        .collect()
 }
 
 #[cfg(unix)]
