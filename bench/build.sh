@@ -5,7 +5,7 @@
 #
 #   bench/build.sh [WORK_DIR] [RUNS]      (default /tmp/imagenet-multilabel-bench, 5 runs)
 #
-# Needs ~15 GB free under WORK_DIR, the TFDS venv of /work/shared/peer/tfds (setup_venv.sh)
+# Needs ~15 GB free under WORK_DIR, the TFDS venv of ../shared/peer/tfds beside the repository (setup_venv.sh)
 # and enough RAM to keep the tar in the page cache (all timings are warm-cache). Ours and
 # `cat` run RUNS times each, interleaved (medians reported), and ours with `--sync` (fsync
 # before publishing) as many times; TFDS, at ~40 s a run, once.
@@ -13,7 +13,7 @@ set -eu
 WORK=${1:-/tmp/imagenet-multilabel-bench}
 RUNS=${2:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PEER=${TFDS_PEER:-/work/shared/peer/tfds}
+PEER=${TFDS_PEER:-$ROOT/../shared/peer/tfds}
 VENV=${TFDS_PEER_VENV:-/tmp/tfds-peer/venv}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$WORK"
