@@ -107,7 +107,7 @@ mod parquet_files {
                 out.push(Example {
                     image: bytes.value(row).to_vec(),
                     file_name: file_name.value(row).to_string(),
-                    original_label: ClassId::new(original.value(row) as i64).unwrap(),
+                    original_label: ClassId::new(original.value(row)).unwrap(),
                     correct_multi_labels: ids(&batch, "correct_multi_labels", row),
                     wrong_multi_labels: ids(&batch, "wrong_multi_labels", row),
                     unclear_multi_labels: ids(&batch, "unclear_multi_labels", row),

@@ -125,6 +125,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Which release of the annotations a file is, judged by its sha256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum Version {
     /// The real `human_accuracy_v3.0.0.json`, verified by sha256.
     #[serde(rename = "v3.0.0")]

@@ -613,15 +613,16 @@ fn read_annotations_refuses_shifted_original_labels() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &ann, &WriteOptions::default(), 1);
     // A `Record` always carries its image's own label, so the shard is rewritten with the
-    // fourth example's original label taken from the next image.
+    // fourth image's original label taken from the next image.
+    let fourth = ann.records()[3].image();
     let shard = shard_of(dir.path(), "validation");
     let data = fs::read(&shard).unwrap();
     let mut reader = imagenet_multilabel::tfds::record::RecordReader::new(&data[..], "shard");
     let (mut buf, mut rewritten, mut n) = (Vec::new(), Vec::new(), 0);
     while reader.next_into(&mut buf).unwrap().is_some() {
         let mut ex = imagenet_multilabel::tfds::example::decode(&buf).unwrap();
-        if n == 3 {
-            let next = ImageId::new(ann.records()[3].image().number() + 1).unwrap();
+        if ex.file_name == fourth.file_name() {
+            let next = ImageId::new(fourth.number() + 1).unwrap();
             ex.original_label = next.original_label();
         }
         imagenet_multilabel::tfds::record::append_framed(
