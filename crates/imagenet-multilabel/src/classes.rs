@@ -266,6 +266,20 @@ mod tests {
     }
 
     #[test]
+    fn constructors_refuse_what_is_out_of_range() {
+        assert_eq!(ClassId::new(999).map(ClassId::as_u16), Some(999));
+        assert_eq!(ClassId::new(999).map(ClassId::index), Some(999));
+        assert_eq!(ClassId::new(1000), None);
+        assert_eq!(ClassId::new(-1), None);
+        assert_eq!(ClassId::new(i64::MAX), None);
+        assert_eq!(ImageId::new(0), None);
+        assert_eq!(ImageId::new(50_001), None);
+        assert_eq!(ImageId::new(50_000).map(ImageId::number), Some(50_000));
+        assert_eq!(ImageId::all().last().map(ImageId::number), Some(50_000));
+        assert_eq!(ClassId::all().last().map(ClassId::as_u16), Some(999));
+    }
+
+    #[test]
     fn image_names() {
         assert_eq!(
             ImageId::from_file_name("ILSVRC2012_val_00000001.JPEG"),

@@ -184,6 +184,18 @@ mod tests {
     }
 
     #[test]
+    fn no_argument_makes_the_layout_panic() {
+        // Sizes no file has: the sums saturate instead of overflowing.
+        assert_eq!(num_shards(u64::MAX, u64::MAX), 1 << 34); // 2^64 bytes in 1 GiB shards
+        assert_eq!(num_shards(u64::MAX, 3), 3);
+        assert_eq!(shard_boundaries(u64::MAX / 2, 2).len(), 2);
+        let huge = [(ImageId(1), u64::MAX), (ImageId(2), u64::MAX)];
+        let l = SplitLayout::plan(Split::Validation, &huge);
+        assert_eq!(l.num_bytes, u64::MAX);
+        assert_eq!(l.shard_lengths.iter().sum::<u64>(), 2);
+    }
+
+    #[test]
     fn real_size_gives_32_shards_of_625() {
         // 20,000 examples of the real mean serialized size (2,241,875,698 / 20,000).
         let items: Vec<(ImageId, u64)> = (1..=20_000).map(|n| (ImageId(n), 112_094)).collect();
