@@ -49,8 +49,27 @@ pub fn report_error(err: &anyhow::Error) -> ExitCode {
             .downcast_ref::<UsageError>()
             .map_or(EXIT_FAILURE, |_| EXIT_BAD_INPUT),
     };
-    let _ = writeln!(io::stderr(), "error: {err:#}");
+    let _ = writeln!(io::stderr(), "error: {}", paragraph(err));
     ExitCode::from(code)
+}
+
+/// The error's chain (context, then each source) as one line joined by `: `, leaving out a
+/// message that the text so far already holds: the library's errors show their source in
+/// their own message (`FILE: No such file`) and also give it as `source()`, for callers that
+/// walk the chain.
+pub fn paragraph(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let message = cause.to_string();
+        if message.is_empty() || text.contains(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
 }
 
 /// A usage problem found after argument parsing (conflicting or missing inputs): exit code 2.
@@ -105,4 +124,27 @@ pub fn source_json(source: &Source) -> serde_json::Value {
         "size": source.size,
         "version": source.version,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paragraph;
+    use std::io;
+
+    #[test]
+    fn paragraph_gives_each_message_once() {
+        // The library's Io error shows its source and also gives it as `source()`.
+        let inner = imagenet_multilabel::Error::io(
+            "/x/labels.json",
+            io::Error::new(io::ErrorKind::NotFound, "No such file or directory"),
+        );
+        let err = anyhow::Error::new(inner).context("loading the annotations /x/labels.json");
+        assert_eq!(
+            paragraph(&err),
+            "loading the annotations /x/labels.json: /x/labels.json: No such file or directory"
+        );
+        // A source whose text the chain has not shown yet is kept.
+        let err = anyhow::Error::new(io::Error::other("disk full")).context("writing out.csv");
+        assert_eq!(paragraph(&err), "writing out.csv: disk full");
+    }
 }

@@ -30,9 +30,10 @@ fn inputs(edit: impl FnOnce(&mut TarSpec)) -> Inputs {
     });
     let json = dir.path().join("human_accuracy_v3.0.0.json");
     truth.write_json(&json).unwrap();
-    let mut spec = TarSpec::of(truth.records.iter().map(|r| r.image), 8);
+    let mut spec = TarSpec::of(truth.records.iter().map(|r| r.image()), 8);
     // A few images no one annotated, as in the real tar.
-    spec.images.extend([ImageId(49_998), ImageId(49_999)]);
+    spec.images
+        .extend([ImageId::new(49_998).unwrap(), ImageId::new(49_999).unwrap()]);
     edit(&mut spec);
     let tar = dir.path().join("ILSVRC2012_img_val.tar");
     fixture_tar::write(&tar, &spec).unwrap();
@@ -70,7 +71,7 @@ impl Inputs {
         let annotations = self.truth.annotations();
         for split in Split::ALL {
             let expected: Vec<ImageId> = match split {
-                Split::Validation => annotations.records().iter().map(|r| r.image).collect(),
+                Split::Validation => annotations.records().iter().map(|r| r.image()).collect(),
                 Split::ImagenetM => annotations.imagenet_m().to_vec(),
             };
             let mut seen = Vec::new();
@@ -80,11 +81,11 @@ impl Inputs {
                 let r = annotations.get(image).unwrap();
                 // Labels by image number: what TFDS gets wrong when images are missing.
                 assert_eq!(e.original_label, image.original_label(), "{image}");
-                assert_eq!(e.original_label, r.original);
-                assert_eq!(e.correct_multi_labels, r.correct);
-                assert_eq!(e.wrong_multi_labels, r.wrong);
-                assert_eq!(e.unclear_multi_labels, r.unclear);
-                assert_eq!(e.is_problematic, r.problematic);
+                assert_eq!(e.original_label, r.original());
+                assert_eq!(e.correct_multi_labels, r.correct());
+                assert_eq!(e.wrong_multi_labels, r.wrong());
+                assert_eq!(e.unclear_multi_labels, r.unclear());
+                assert_eq!(e.is_problematic, r.problematic());
                 assert_eq!(e.file_name, image.file_name());
                 assert_eq!(e.image, self.spec.jpeg(image), "{image}");
                 seen.push(image);
@@ -157,7 +158,7 @@ fn missing_images_are_refused_with_count_and_names() {
         .records
         .iter()
         .take(3)
-        .map(|r| r.image)
+        .map(|r| r.image())
         .collect();
     let inputs = inputs(|s| {
         s.images.retain(|i| !drop.contains(i));
@@ -189,7 +190,7 @@ fn allow_missing_builds_the_rest_with_labels_by_number() {
         .records
         .iter()
         .take(4)
-        .map(|r| r.image)
+        .map(|r| r.image())
         .collect();
     let inputs = inputs(|s| s.images.retain(|i| !drop.contains(i)));
     inputs
@@ -320,7 +321,7 @@ fn an_interrupted_build_leaves_nothing_finished_and_a_rerun_succeeds() {
 #[test]
 fn verify_images_reports_grayscale_cmyk_and_corrupt() {
     let probe = inputs(|_| {});
-    let ids: Vec<ImageId> = probe.truth.records.iter().map(|r| r.image).collect();
+    let ids: Vec<ImageId> = probe.truth.records.iter().map(|r| r.image()).collect();
     let inputs = inputs(|s| {
         s.grayscale = vec![ids[10], ids[20]];
         s.cmyk = vec![ids[30]];
@@ -389,7 +390,7 @@ fn inspect_shows_splits_and_examples() {
         .stdout(predicate::str::contains(format!(
             "{}  original {} {}",
             first.file_name,
-            first.original_label.0,
+            first.original_label.as_u16(),
             first.original_label.short_name()
         )))
         .stdout(predicate::str::contains("read all 1000 examples"));
@@ -435,7 +436,7 @@ fn builds_webdataset_with_every_image_and_label() {
         .records
         .iter()
         .take(2)
-        .map(|r| r.image)
+        .map(|r| r.image())
         .collect();
     let inputs = inputs(|s| {
         s.shuffle = true;
@@ -459,7 +460,7 @@ fn builds_webdataset_with_every_image_and_label() {
     for (name, cls, jpg) in &validation {
         let image = ImageId::from_file_name(name).unwrap();
         assert!(!drop.contains(&image));
-        assert_eq!(*cls, image.original_label().0, "{name}");
+        assert_eq!(*cls, image.original_label().as_u16(), "{name}");
         assert_eq!(jpg, &inputs.spec.jpeg(image), "{name}");
     }
     assert!(

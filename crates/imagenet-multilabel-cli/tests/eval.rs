@@ -275,7 +275,7 @@ fn missing_predictions_are_an_error_unless_allowed() {
     let cov = &report["models"][0]["coverage"];
     let graded_missing = dropped
         .iter()
-        .filter(|i| !f.index.get(**i).unwrap().problematic)
+        .filter(|i| !f.index.get(**i).unwrap().problematic())
         .count();
     assert_eq!(cov["missing"], graded_missing);
 }
@@ -287,7 +287,9 @@ fn bad_prediction_files_name_the_file_and_row() {
     let mut scores = vec![0f32; 5 * 1000];
     scores[3 * 1000 + 17] = f32::NAN;
     let bytes: Vec<u8> = scores.iter().flat_map(|v| v.to_le_bytes()).collect();
-    let names: Vec<String> = (1..=5).map(|i| ImageId(i).file_name()).collect();
+    let names: Vec<String> = (1..=5)
+        .map(|i| ImageId::new(i).unwrap().file_name())
+        .collect();
     let npz = pred_files::npz(
         &[
             (
@@ -416,7 +418,7 @@ fn info_counts_match_the_fixture() {
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &v["summary"];
-    let problematic = f.index.records().iter().filter(|r| r.problematic).count();
+    let problematic = f.index.records().iter().filter(|r| r.problematic()).count();
     assert_eq!(s["annotated"], 3000);
     assert_eq!(s["problematic"], problematic);
     assert_eq!(s["graded"], 3000 - problematic);
@@ -475,16 +477,16 @@ fn eval_from_a_built_dataset_gives_the_same_figures() {
     use imagenet_multilabel::tfds::{DatasetWriter, WriteOptions as TfdsOptions};
     let f = fixture(2);
     // A TFDS dataset of the fixture (image bytes do not matter to grading).
-    let jpeg = |image: ImageId| format!("jpeg-{}", image.0).into_bytes();
+    let jpeg = |image: ImageId| format!("jpeg-{}", image.number()).into_bytes();
     let mut image_len = vec![None; 50_001];
     for r in f.index.records() {
-        image_len[r.image.0 as usize] = Some(jpeg(r.image).len() as u64);
+        image_len[r.image().number() as usize] = Some(jpeg(r.image()).len() as u64);
     }
     let data_dir = f.path("tfds");
     let writer =
         DatasetWriter::create(&data_dir, &f.index, &image_len, &TfdsOptions::default()).unwrap();
     for r in f.index.records() {
-        writer.write_image(r.image, &jpeg(r.image)).unwrap();
+        writer.write_image(r.image(), &jpeg(r.image())).unwrap();
     }
     writer.finish().unwrap();
 
@@ -630,7 +632,7 @@ fn a_copy_of_the_ground_truth_is_graded_with_a_warning() {
         .index
         .records()
         .iter()
-        .map(|r| (r.image, vec![r.original]))
+        .map(|r| (r.image(), vec![r.original()]))
         .collect();
     let path = f.path("labels.csv");
     pred_files::write(&path, &truth, &WriteOptions::new(Format::Csv)).unwrap();
@@ -674,8 +676,8 @@ fn background_top1_is_a_miss_and_is_listed_as_background() {
         .index
         .records()
         .iter()
-        .filter(|r| !r.problematic && !r.imagenet_m)
-        .map(|r| r.image)
+        .filter(|r| !r.problematic() && !r.imagenet_m())
+        .map(|r| r.image())
         .take(40)
         .collect();
     let mut text = String::from("file_name,prediction\n");
@@ -686,7 +688,7 @@ fn background_top1_is_a_miss_and_is_listed_as_background() {
             lost_hits += usize::from(record.status(ranked[0]).is_hit());
             0
         } else {
-            ranked[0].0 + 1
+            ranked[0].as_u16() + 1
         };
         text.push_str(&format!("{},{id}\n", image.file_name()));
     }

@@ -31,7 +31,7 @@ fn inputs() -> Inputs {
     });
     let json = dir.path().join("human_accuracy_v3.0.0.json");
     truth.write_json(&json).unwrap();
-    let spec = TarSpec::of(truth.records.iter().map(|r| r.image), 3);
+    let spec = TarSpec::of(truth.records.iter().map(|r| r.image()), 3);
     let tar = dir.path().join("ILSVRC2012_img_val.tar");
     fixture_tar::write(&tar, &spec).unwrap();
     Inputs { dir, json, tar }

@@ -100,11 +100,11 @@ fn eval_on_the_annotated_images_only_says_how_much_real_covers() {
     let mut w = std::fs::File::create(&csv).unwrap();
     writeln!(w, "file_name,prediction").unwrap();
     for r in &f.synthetic.records {
-        writeln!(w, "{},{}", r.image.file_name(), r.original.0).unwrap();
+        writeln!(w, "{},{}", r.image().file_name(), r.original().as_u16()).unwrap();
     }
     drop(w);
     let (graded, empty) = f.synthetic.records.iter().fold((0, 0), |(g, e), r| {
-        let list = imagenet_multilabel::real::labels(r.image);
+        let list = imagenet_multilabel::real::labels(r.image());
         (
             g + usize::from(!list.is_empty()),
             e + usize::from(list.is_empty()),
@@ -122,7 +122,7 @@ fn eval_on_the_annotated_images_only_says_how_much_real_covers() {
         .synthetic
         .records
         .iter()
-        .filter(|r| imagenet_multilabel::real::labels(r.image).contains(&r.original))
+        .filter(|r| imagenet_multilabel::real::labels(r.image()).contains(&r.original()))
         .count();
     assert_eq!(
         m["real_accuracy"]["value"].as_f64().unwrap(),
@@ -160,7 +160,7 @@ fn info_compares_with_real_and_lists_the_other_keys() {
         .synthetic
         .records
         .iter()
-        .filter(|r| imagenet_multilabel::real::labels(r.image).is_empty())
+        .filter(|r| imagenet_multilabel::real::labels(r.image()).is_empty())
         .count();
     let from_json =
         a["sets"]["real_empty"].as_u64().unwrap() + a["sets"]["both_empty"].as_u64().unwrap();

@@ -31,7 +31,7 @@ fn examples() -> Vec<Example> {
             let image = ImageId::new(i as u32 + 1).unwrap();
             let labels = |rng: &mut Rng, n: u64| -> Vec<ClassId> {
                 (0..rng.below(n))
-                    .map(|_| ClassId(rng.below(1000) as u16))
+                    .map(|_| ClassId::new(rng.below(1000) as i64).unwrap())
                     .collect()
             };
             Example {

@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let size: usize = args.next().ok_or(usage)?.parse()?;
     let mut rng = Rng::new(1);
     let mut example = |i: u32| -> Example {
-        let image = ImageId::new(i % 50_000 + 1).unwrap_or(ImageId(1));
+        let image = ImageId::new(i % 50_000 + 1).expect("i % 50,000 + 1 is an image number");
         Example {
             image: (0..size.div_ceil(8))
                 .flat_map(|_| rng.next_u64().to_le_bytes())
@@ -33,8 +33,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect(),
             file_name: format!("ILSVRC2012_val_{:08}.JPEG", i + 1),
             original_label: image.original_label(),
-            correct_multi_labels: vec![image.original_label(), ClassId(rng.below(1000) as u16)],
-            wrong_multi_labels: vec![ClassId(rng.below(1000) as u16)],
+            correct_multi_labels: vec![
+                image.original_label(),
+                ClassId::new(rng.below(1000) as i64).unwrap(),
+            ],
+            wrong_multi_labels: vec![ClassId::new(rng.below(1000) as i64).unwrap()],
             unclear_multi_labels: vec![],
             is_problematic: i.is_multiple_of(50),
         }

@@ -79,13 +79,13 @@ fn main() -> Res<()> {
             let (width, height) = (24 + rng.below(80) as u16, 24 + rng.below(80) as u16);
             let mut labels = |max: u64| -> Vec<ClassId> {
                 (0..rng.below(max + 1))
-                    .map(|_| ClassId(rng.below(1000) as u16))
+                    .map(|_| ClassId::new(rng.below(1000) as i64).unwrap())
                     .collect()
             };
             let mut correct = labels(3);
             correct.insert(0, image.original_label());
             let example = Example {
-                image: jpeg(width, height, mode, image.0 as u64)?,
+                image: jpeg(width, height, mode, image.number() as u64)?,
                 file_name: image.file_name(),
                 original_label: image.original_label(),
                 correct_multi_labels: correct,
@@ -95,10 +95,10 @@ fn main() -> Res<()> {
             };
             parquet.write(&example)?;
             wds.write(&example)?;
-            let ids = |l: &[ClassId]| l.iter().map(|c| c.0).collect::<Vec<_>>();
+            let ids = |l: &[ClassId]| l.iter().map(|c| c.as_u16()).collect::<Vec<_>>();
             rows.push(json!({
                 "file_name": example.file_name,
-                "original_label": example.original_label.0,
+                "original_label": example.original_label.as_u16(),
                 "correct_multi_labels": ids(&example.correct_multi_labels),
                 "wrong_multi_labels": ids(&example.wrong_multi_labels),
                 "unclear_multi_labels": ids(&example.unclear_multi_labels),

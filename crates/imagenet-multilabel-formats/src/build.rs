@@ -340,14 +340,14 @@ impl Build {
         for &split in &splits {
             for image in split_images(annotations, split) {
                 if archive.get(image).is_some() {
-                    wanted[image.0 as usize] = true;
+                    wanted[image.number() as usize] = true;
                 }
             }
         }
         let image_bytes: u64 = archive
             .members()
             .iter()
-            .filter(|m| wanted[m.image.0 as usize])
+            .filter(|m| wanted[m.image.number() as usize])
             .map(|m| m.size)
             .sum();
         let images = wanted.iter().filter(|&&w| w).count();
@@ -424,7 +424,7 @@ impl Build {
         let wanted = cx.wanted;
         if pass.verify {
             cx.archive.map_images(
-                |image| wanted[image.0 as usize],
+                |image| wanted[image.number() as usize],
                 |member, bytes| {
                     pass.take(member.image, bytes, &mut |image, bytes| {
                         writer.write_image(image, bytes)
@@ -437,7 +437,7 @@ impl Build {
             let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
             let shared = &*pass;
             cx.archive.par_map_images(
-                |image| wanted[image.0 as usize],
+                |image| wanted[image.number() as usize],
                 threads,
                 |member, bytes| -> Result<()> {
                     writer.write_image(member.image, bytes)?;
@@ -506,7 +506,7 @@ impl Build {
             };
             let example = Example::from_record(record, bytes.to_vec());
             for (split, writer) in &mut writers {
-                if *split == Split::Validation || record.imagenet_m {
+                if *split == Split::Validation || record.imagenet_m() {
                     writer.write(&example)?;
                 }
             }
@@ -514,7 +514,7 @@ impl Build {
         };
         let wanted = cx.wanted;
         cx.archive.map_images(
-            |image| wanted[image.0 as usize],
+            |image| wanted[image.number() as usize],
             |member, bytes| pass.take(member.image, bytes, &mut write),
         )?;
         pass.flush(&mut write)?;
@@ -753,7 +753,7 @@ fn normalise(given: &[Split]) -> Vec<Split> {
 
 fn split_images(annotations: &Annotations, split: Split) -> Vec<ImageId> {
     match split {
-        Split::Validation => annotations.records().iter().map(|r| r.image).collect(),
+        Split::Validation => annotations.records().iter().map(|r| r.image()).collect(),
         Split::ImagenetM => annotations.imagenet_m().to_vec(),
     }
 }
@@ -768,7 +768,7 @@ fn missing_images(
     let all: Vec<ImageId> = annotations
         .records()
         .iter()
-        .map(|r| r.image)
+        .map(|r| r.image())
         .filter(|&i| archive.get(i).is_none())
         .collect();
     let mut needed: Vec<ImageId> = splits

@@ -33,7 +33,7 @@
 //!     file_name: image.file_name(),
 //!     original_label: image.original_label(),
 //!     correct_multi_labels: vec![image.original_label()],
-//!     wrong_multi_labels: vec![ClassId(3)],
+//!     wrong_multi_labels: vec![ClassId::new(3).expect("a class id below 1000")],
 //!     unclear_multi_labels: vec![],
 //!     is_problematic: false,
 //! };

@@ -117,12 +117,10 @@ impl ParquetWriter {
         Ok(writer)
     }
 
-    /// Appends one example (a row). An example with a class id of 1000 or more is refused
-    /// before anything is written; after any other error, drop the writer (nothing is
-    /// published, its temporary files are removed).
+    /// Appends one example (a row). After an error, drop the writer (nothing is published,
+    /// its temporary files are removed).
     pub fn write(&mut self, example: &Example) -> Result<()> {
         let image_len = example.image.len() as u64;
-        staged::check_labels(example, self.staged.dir(), self.split, self.examples)?;
         if let Some(file) = &self.current {
             let full_rows = self.options.rows_per_file.is_some_and(|n| file.rows >= n);
             let full_bytes = self
@@ -254,7 +252,7 @@ impl RowGroup {
     fn push(&mut self, example: &Example) {
         fn ids(list: &mut ListBuilder<Int64Builder>, ids: &[ClassId]) {
             for id in ids {
-                list.values().append_value(i64::from(id.0));
+                list.values().append_value(i64::from(id.as_u16()));
             }
             list.append(true);
         }
@@ -262,7 +260,7 @@ impl RowGroup {
         self.image_path.append_value(&example.file_name);
         self.file_name.append_value(&example.file_name);
         self.original_label
-            .append_value(i64::from(example.original_label.0));
+            .append_value(i64::from(example.original_label.as_u16()));
         ids(&mut self.correct, &example.correct_multi_labels);
         ids(&mut self.wrong, &example.wrong_multi_labels);
         ids(&mut self.unclear, &example.unclear_multi_labels);

@@ -126,39 +126,6 @@ pub(crate) fn example_at(split: Split, index: usize, example: &Example) -> Strin
     format!("{} example {index} ({:?})", split.name(), example.file_name)
 }
 
-/// Checks an example's class ids before anything is written: a [`imagenet_multilabel::ClassId`]
-/// can be built from any `u16`, and ids of 1000 and above have no name. Errors name the
-/// output folder, the example and the feature.
-pub(crate) fn check_labels(
-    example: &Example,
-    dir: &Path,
-    split: Split,
-    index: usize,
-) -> Result<()> {
-    let lists = [
-        (
-            "original_label",
-            std::slice::from_ref(&example.original_label),
-        ),
-        ("correct_multi_labels", &example.correct_multi_labels[..]),
-        ("wrong_multi_labels", &example.wrong_multi_labels[..]),
-        ("unclear_multi_labels", &example.unclear_multi_labels[..]),
-    ];
-    for (feature, ids) in lists {
-        if let Some(bad) = ids
-            .iter()
-            .find(|c| c.index() >= imagenet_multilabel::NUM_CLASSES)
-        {
-            return Err(Error::invalid(
-                dir,
-                format!("{}, {feature}", example_at(split, index, example)),
-                format!("class id {bad} is not below 1000"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

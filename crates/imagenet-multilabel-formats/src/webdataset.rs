@@ -101,9 +101,8 @@ impl WebDatasetWriter {
     }
 
     /// Appends one example (three tar members). An example whose key is unusable or already
-    /// written, or with a class id of 1000 or more, is refused before anything is written;
-    /// after any other error, drop the writer (nothing is published, its temporary files are
-    /// removed).
+    /// written is refused before anything is written; after any other error, drop the writer
+    /// (nothing is published, its temporary files are removed).
     pub fn write(&mut self, example: &Example) -> Result<()> {
         let Some(shard) = &self.current else {
             return Err(Error::io(
@@ -113,7 +112,6 @@ impl WebDatasetWriter {
         };
         let dir = self.staged.dir();
         let at = || staged::example_at(self.split, self.examples, example);
-        staged::check_labels(example, dir, self.split, self.examples)?;
         let key = key(&example.file_name).map_err(|m| Error::invalid(dir, at(), m))?;
         if self.keys.contains(key) {
             return Err(Error::invalid(
@@ -124,7 +122,7 @@ impl WebDatasetWriter {
         }
         let json = serde_json::to_vec(&Labels::of(example))
             .map_err(|e| Error::invalid(dir, at(), e.to_string()))?;
-        let cls = example.original_label.0.to_string();
+        let cls = example.original_label.as_u16().to_string();
         let members: [(&str, &[u8]); 3] = [
             ("cls", cls.as_bytes()),
             ("jpg", &example.image),
@@ -261,10 +259,10 @@ struct Label {
 }
 
 impl Labels<'_> {
-    /// Requires every class id to be below 1000 (see `staged::check_labels`).
+    /// Every class id has a wnid and a name: a `ClassId` is below 1000 by construction.
     fn of(example: &Example) -> Labels<'_> {
         let label = |c: &ClassId| Label {
-            id: c.0,
+            id: c.as_u16(),
             wnid: c.wnid(),
             name: c.name(),
         };

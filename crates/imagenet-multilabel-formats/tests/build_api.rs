@@ -36,8 +36,8 @@ fn the_build_api_builds_every_format_and_reports_progress() {
     truth.write_json(&json).unwrap();
     let annotations = annotations::load(&json, &LoadOptions { cache_dir: None }).unwrap();
     // Two annotated images are missing from the tar.
-    let gone: Vec<ImageId> = truth.records.iter().take(2).map(|r| r.image).collect();
-    let mut spec = TarSpec::of(truth.records.iter().map(|r| r.image), 2);
+    let gone: Vec<ImageId> = truth.records.iter().take(2).map(|r| r.image()).collect();
+    let mut spec = TarSpec::of(truth.records.iter().map(|r| r.image()), 2);
     spec.images.retain(|i| !gone.contains(i));
     let tar = dir.path().join("ILSVRC2012_img_val.tar");
     fixture_tar::write(&tar, &spec).unwrap();

@@ -51,8 +51,8 @@ fn inputs() -> (
         .iter()
         .map(|r| {
             (
-                r.image.file_name(),
-                predictions.ranking(r.image).unwrap().top1().unwrap(),
+                r.image().file_name(),
+                predictions.ranking(r.image()).unwrap().top1().unwrap(),
             )
         })
         .collect();

@@ -19,16 +19,10 @@ const IMAGE_BYTES: usize = 112_000;
 fn annotations() -> Annotations {
     let records = (1..=N)
         .map(|i| {
-            let image = ImageId(i * 50);
-            Record {
-                image,
-                original: image.original_label(),
-                correct: vec![image.original_label(), ClassId(3)],
-                wrong: vec![ClassId(7)],
-                unclear: vec![],
-                problematic: i % 9 == 0,
-                imagenet_m: false,
-            }
+            let image = ImageId::new(i * 50).unwrap();
+            let correct = vec![image.original_label(), ClassId::new(3).unwrap()];
+            let lists = [correct, vec![ClassId::new(7).unwrap()], vec![]];
+            Record::new(image, lists, i % 9 == 0)
         })
         .collect();
     let source = Source {
@@ -37,7 +31,7 @@ fn annotations() -> Annotations {
         sha256: String::new(),
         version: Version::Unrecognised,
     };
-    Annotations::new(records, vec![ImageId(50)], source).unwrap()
+    Annotations::new(records, vec![ImageId::new(50).unwrap()], source).unwrap()
 }
 
 fn bench(c: &mut Criterion) {
@@ -45,9 +39,9 @@ fn bench(c: &mut Criterion) {
     let mut rng = Rng::new(1);
     let jpeg: Vec<u8> = (0..IMAGE_BYTES).map(|_| rng.next_u64() as u8).collect();
     let mut lens = vec![None; 50_001];
-    let mut order: Vec<ImageId> = ann.records().iter().map(|r| r.image).collect();
+    let mut order: Vec<ImageId> = ann.records().iter().map(|r| r.image()).collect();
     for i in &order {
-        lens[i.0 as usize] = Some(IMAGE_BYTES as u64);
+        lens[i.number() as usize] = Some(IMAGE_BYTES as u64);
     }
     rng.shuffle(&mut order);
     let options = WriteOptions {
@@ -82,10 +76,10 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(IMAGE_BYTES as u64));
     let ex = Example {
         image: Vec::new(),
-        file_name: ImageId(1).file_name(),
-        original_label: ClassId(65),
-        correct_multi_labels: vec![ClassId(65)],
-        wrong_multi_labels: vec![ClassId(1), ClassId(2)],
+        file_name: ImageId::new(1).unwrap().file_name(),
+        original_label: ClassId::new(65).unwrap(),
+        correct_multi_labels: vec![ClassId::new(65).unwrap()],
+        wrong_multi_labels: vec![ClassId::new(1).unwrap(), ClassId::new(2).unwrap()],
         unclear_multi_labels: vec![],
         is_problematic: false,
     };

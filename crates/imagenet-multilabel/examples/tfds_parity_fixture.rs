@@ -87,7 +87,7 @@ fn main() -> Result<()> {
     for entry in tar::Archive::new(File::open(&tar_path)?).entries()? {
         let entry = entry?;
         if let Some(image) = ImageId::from_file_name(&entry.path()?.to_string_lossy()) {
-            image_len[image.0 as usize] = Some(entry.size());
+            image_len[image.number() as usize] = Some(entry.size());
         }
     }
     let headers_s = started.elapsed().as_secs_f64();

@@ -64,7 +64,7 @@ fn main() -> Result<()> {
     truth.write_json(&json)?;
 
     // Spread the special images over the annotated ones, each kind its own.
-    let annotated: Vec<ImageId> = truth.records.iter().map(|r| r.image).collect();
+    let annotated: Vec<ImageId> = truth.records.iter().map(|r| r.image()).collect();
     let mut pick = {
         let mut next = 0usize;
         move |n: usize| -> Vec<ImageId> {

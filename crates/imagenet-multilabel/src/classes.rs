@@ -19,8 +19,12 @@ const CLASS_NAMES_TSV: &str = include_str!("../data/imagenet2012_class_names.tsv
 const SUPERCLASSES_TSV: &str = include_str!("../data/imagenet2012_superclasses.tsv");
 
 /// An ImageNet-1k class: 0..=999, the index of its wnid in the sorted wnid list.
+///
+/// The field is private to the crate: a `ClassId` made outside it comes from a validated
+/// constructor ([`ClassId::new`], [`ClassId::from_wnid`], [`ClassId::all`]), so every lookup
+/// by id ([`ClassId::info`], per-class arrays of [`NUM_CLASSES`]) is in bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct ClassId(pub u16);
+pub struct ClassId(pub(crate) u16);
 
 impl ClassId {
     /// The class with this index, if it is below 1000.
@@ -36,6 +40,10 @@ impl ClassId {
     /// The index as a usize, for indexing per-class arrays.
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+    /// The index as stored in files (0..=999).
+    pub fn as_u16(self) -> u16 {
+        self.0
     }
     /// The class's facts: wnid, names, flags.
     pub fn info(self) -> &'static ClassInfo {
@@ -157,8 +165,12 @@ pub fn labels_txt() -> &'static str {
 }
 
 /// A validation image: its number 1..=50,000 from `ILSVRC2012_val_{number:08}.JPEG`.
+///
+/// The field is private to the crate: a `ImageId` made outside it comes from a validated
+/// constructor ([`ImageId::new`], [`ImageId::from_file_name`], [`ImageId::from_path_like`],
+/// [`ImageId::all`]), so [`ImageId::original_label`] and per-image tables are in bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ImageId(pub u32);
+pub struct ImageId(pub(crate) u32);
 
 impl ImageId {
     /// The image with this number, if it is in 1..=50,000.
@@ -195,6 +207,11 @@ impl ImageId {
             return None;
         }
         digits.parse().ok().and_then(ImageId::new)
+    }
+
+    /// The image number, 1..=50,000.
+    pub fn number(self) -> u32 {
+        self.0
     }
 
     /// The canonical file name, `ILSVRC2012_val_{number:08}.JPEG`.
@@ -246,6 +263,20 @@ mod tests {
         }
         assert!(per_class.iter().all(|&n| n == 50));
         assert_eq!(labels_txt().len(), 10_000);
+    }
+
+    #[test]
+    fn constructors_refuse_what_is_out_of_range() {
+        assert_eq!(ClassId::new(999).map(ClassId::as_u16), Some(999));
+        assert_eq!(ClassId::new(999).map(ClassId::index), Some(999));
+        assert_eq!(ClassId::new(1000), None);
+        assert_eq!(ClassId::new(-1), None);
+        assert_eq!(ClassId::new(i64::MAX), None);
+        assert_eq!(ImageId::new(0), None);
+        assert_eq!(ImageId::new(50_001), None);
+        assert_eq!(ImageId::new(50_000).map(ImageId::number), Some(50_000));
+        assert_eq!(ImageId::all().last().map(ImageId::number), Some(50_000));
+        assert_eq!(ClassId::all().last().map(ClassId::as_u16), Some(999));
     }
 
     #[test]

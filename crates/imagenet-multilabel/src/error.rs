@@ -8,15 +8,18 @@ use std::path::{Path, PathBuf};
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong in the library.
+/// Everything that can go wrong in the library. New variants may come in a minor version, so
+/// a `match` needs a wildcard arm; [`Error::is_bad_input`] sorts any of them.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file failed at the operating-system level.
     #[error("{}: {error}", path.display())]
     Io {
         /// The file or directory concerned.
         path: PathBuf,
-        /// The underlying error.
+        /// The underlying error, also given as [`std::error::Error::source`].
+        #[source]
         error: io::Error,
     },
     /// A JSON file is not well-formed JSON (or not of the expected shape).

@@ -54,6 +54,7 @@ use mozjpeg_sys as jpeg;
 
 /// Whose decoder's pixels [`decode_rgb_with`] reproduces, bit for bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Decode {
     /// What `tfds.load` yields: TensorFlow's `decode_image(channels=3)`.
     #[default]

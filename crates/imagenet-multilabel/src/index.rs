@@ -39,26 +39,49 @@ impl LabelStatus {
     }
 }
 
-/// One annotated validation image.
+/// One annotated validation image. Made only by [`Record::new`] (and [`Annotations::new`],
+/// which sets [`Record::imagenet_m`]), so the original label always matches the image number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// The image number, from `ILSVRC2012_val_{image:08}.JPEG`.
-    pub image: ImageId,
-    /// The original ImageNet label, from the embedded validation labels by image number.
-    pub original: ClassId,
-    /// Labels judged correct, in file order (duplicates kept, as TFDS keeps them).
-    pub correct: Vec<ClassId>,
-    /// Labels judged wrong, in file order.
-    pub wrong: Vec<ClassId>,
-    /// Labels judged unclear, in file order.
-    pub unclear: Vec<ClassId>,
-    /// Listed in `problematic_images`: left out of the official metric.
-    pub problematic: bool,
-    /// Listed in `imagenet_m`.
-    pub imagenet_m: bool,
+    pub(crate) image: ImageId,
+    pub(crate) original: ClassId,
+    pub(crate) correct: Vec<ClassId>,
+    pub(crate) wrong: Vec<ClassId>,
+    pub(crate) unclear: Vec<ClassId>,
+    pub(crate) problematic: bool,
+    pub(crate) imagenet_m: bool,
 }
 
 impl Record {
+    /// The image number, from `ILSVRC2012_val_{image:08}.JPEG`.
+    pub fn image(&self) -> ImageId {
+        self.image
+    }
+    /// The original ImageNet label, from the embedded validation labels by image number.
+    pub fn original(&self) -> ClassId {
+        self.original
+    }
+    /// Labels judged correct, in file order (duplicates kept, as TFDS keeps them).
+    pub fn correct(&self) -> &[ClassId] {
+        &self.correct
+    }
+    /// Labels judged wrong, in file order.
+    pub fn wrong(&self) -> &[ClassId] {
+        &self.wrong
+    }
+    /// Labels judged unclear, in file order.
+    pub fn unclear(&self) -> &[ClassId] {
+        &self.unclear
+    }
+    /// Listed in `problematic_images`: left out of the official metric.
+    pub fn problematic(&self) -> bool {
+        self.problematic
+    }
+    /// Listed in `imagenet_m` (set by [`Annotations::new`]).
+    pub fn imagenet_m(&self) -> bool {
+        self.imagenet_m
+    }
+
     /// The record of `image` with these `[correct, wrong, unclear]` lists. The original label
     /// always comes from the image number (never from a position in some list or archive).
     pub fn new(image: ImageId, lists: [Vec<ClassId>; 3], problematic: bool) -> Record {
@@ -102,6 +125,7 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Which release of the annotations a file is, judged by its sha256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub enum Version {
     /// The real `human_accuracy_v3.0.0.json`, verified by sha256.
     #[serde(rename = "v3.0.0")]

@@ -10,11 +10,13 @@
 pub mod annotations;
 pub mod archive;
 pub mod atomic;
-pub mod cache;
+mod cache;
 pub mod cite;
 pub mod classes;
 pub mod error;
 pub mod example;
+/// Synthetic inputs for tests, benches, examples and `demo` (feature `fixture`).
+#[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
 pub mod home;
 pub mod images;

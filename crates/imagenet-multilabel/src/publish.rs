@@ -270,10 +270,18 @@ pub(crate) fn unique() -> String {
     let seed = nanos
         ^ ((std::process::id() as u64) << 32)
         ^ (COUNTER.fetch_add(1, Ordering::Relaxed) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut rng = crate::fixture::Rng::new(seed);
+    // SplitMix64 (as `fixture::Rng`, which is only built for tests) spreads the seed's bits.
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     (0..6)
-        .map(|_| CHARS[rng.below(CHARS.len() as u64) as usize] as char)
+        .map(|_| CHARS[((u128::from(next()) * CHARS.len() as u128) >> 64) as usize] as char)
         .collect()
 }
 

@@ -61,6 +61,7 @@ fn mismatches(how: Decode) -> Vec<String> {
         let expected = match how {
             Decode::Tfds => &g.tfds,
             Decode::Pillow => &g.pillow,
+            other => panic!("no goldens for {other:?}"),
         };
         match (decode_rgb_with(&bytes, how), g.size) {
             (Ok(rgb), Some(size)) => {

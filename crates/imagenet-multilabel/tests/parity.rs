@@ -55,7 +55,7 @@ fn random_predictions(examples: &[Example], rng: &mut Rng) -> HashMap<String, Cl
             let pred = if !list.is_empty() && rng.chance(0.8) {
                 list[rng.below(list.len() as u64) as usize]
             } else {
-                ClassId(rng.below(1000) as u16)
+                ClassId::new(rng.below(1000) as i64).unwrap()
             };
             (ex.file_name.clone(), pred)
         })

@@ -14,33 +14,26 @@ fn annotations(n: u32, seed: u64) -> Annotations {
     let mut rng = Rng::new(seed);
     let records: Vec<Record> = (1..=n)
         .map(|i| {
-            let image = ImageId(i * 7);
+            let image = ImageId::new(i * 7).unwrap();
             let mut list = |max: u64| -> Vec<ClassId> {
                 (0..rng.below(max + 1))
-                    .map(|_| ClassId(rng.below(1000) as u16))
+                    .map(|_| ClassId::new(rng.below(1000) as i64).unwrap())
                     .collect()
             };
             let mut correct = list(3);
             if correct.len() == 2 {
                 correct.push(correct[0]); // duplicates are kept, as in the file
             }
-            Record {
-                image,
-                original: image.original_label(),
-                correct,
-                wrong: list(2),
-                unclear: list(1),
-                problematic: rng.chance(0.2),
-                imagenet_m: false,
-            }
+            let lists = [correct, list(2), list(1)];
+            Record::new(image, lists, rng.chance(0.2))
         })
         .collect();
     let imagenet_m = vec![
-        ImageId(35),
-        ImageId(7),
-        ImageId(70),
-        ImageId(21),
-        ImageId(49),
+        ImageId::new(35).unwrap(),
+        ImageId::new(7).unwrap(),
+        ImageId::new(70).unwrap(),
+        ImageId::new(21).unwrap(),
+        ImageId::new(49).unwrap(),
     ];
     let source = Source {
         path: "synthetic.json".into(),
@@ -53,7 +46,7 @@ fn annotations(n: u32, seed: u64) -> Annotations {
 
 /// Fake JPEG bytes of a length that depends on the image (TFDS passes bytes through).
 fn jpeg(image: ImageId) -> Vec<u8> {
-    let mut rng = Rng::new(image.0 as u64);
+    let mut rng = Rng::new(image.number() as u64);
     let len = 50 + rng.below(400) as usize;
     let mut b: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
     b[..2].copy_from_slice(&[0xff, 0xd8]);
@@ -63,7 +56,7 @@ fn jpeg(image: ImageId) -> Vec<u8> {
 fn sizes(ann: &Annotations) -> Vec<Option<u64>> {
     let mut s = vec![None; 50_001];
     for r in ann.records() {
-        s[r.image.0 as usize] = Some(jpeg(r.image).len() as u64);
+        s[r.image().number() as usize] = Some(jpeg(r.image()).len() as u64);
     }
     s
 }
@@ -79,7 +72,7 @@ fn write(
     let mut images: Vec<ImageId> = ann
         .records()
         .iter()
-        .map(|r| r.image)
+        .map(|r| r.image())
         .filter(|&i| w.wants(i))
         .collect();
     Rng::new(seed).shuffle(&mut images);
@@ -94,11 +87,11 @@ fn expected(ann: &Annotations, image: ImageId) -> Example {
     Example {
         image: jpeg(image),
         file_name: image.file_name(),
-        original_label: r.original,
-        correct_multi_labels: r.correct.clone(),
-        wrong_multi_labels: r.wrong.clone(),
-        unclear_multi_labels: r.unclear.clone(),
-        is_problematic: r.problematic,
+        original_label: r.original(),
+        correct_multi_labels: r.correct().to_vec(),
+        wrong_multi_labels: r.wrong().to_vec(),
+        unclear_multi_labels: r.unclear().to_vec(),
+        is_problematic: r.problematic(),
     }
 }
 
@@ -150,29 +143,33 @@ fn written_then_read_back_equals_the_input_in_tfds_order() {
     assert_eq!(
         sorted_m,
         [
-            ImageId(7),
-            ImageId(21),
-            ImageId(35),
-            ImageId(49),
-            ImageId(70)
+            ImageId::new(7).unwrap(),
+            ImageId::new(21).unwrap(),
+            ImageId::new(35).unwrap(),
+            ImageId::new(49).unwrap(),
+            ImageId::new(70).unwrap()
         ]
     );
 
     // The index read back holds the same records.
     let back = read_annotations(dir.path()).unwrap();
+    // (`imagenet_m` is compared below: it is set from the ImageNet-M split read back.)
+    let fields = |r: &Record| {
+        (
+            r.image(),
+            r.original(),
+            r.correct().to_vec(),
+            r.wrong().to_vec(),
+            r.unclear().to_vec(),
+            r.problematic(),
+        )
+    };
     assert_eq!(
-        back.records(),
-        ann.records()
-            .iter()
-            .map(|r| Record {
-                imagenet_m: back.get(r.image).unwrap().imagenet_m,
-                ..r.clone()
-            })
-            .collect::<Vec<_>>()
-            .as_slice()
+        back.records().iter().map(fields).collect::<Vec<_>>(),
+        ann.records().iter().map(fields).collect::<Vec<_>>()
     );
     assert_eq!(back.imagenet_m(), m.as_slice());
-    assert!(back.get(ImageId(21)).unwrap().imagenet_m);
+    assert!(back.get(ImageId::new(21).unwrap()).unwrap().imagenet_m());
 }
 
 #[test]
@@ -219,7 +216,7 @@ fn output_is_byte_reproducible_whatever_the_image_order_and_threads() {
     let mut w =
         DatasetWriter::create(b.path(), &ann, &sizes(&ann), &WriteOptions::default()).unwrap();
     w.set_sync(true);
-    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image).collect();
+    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image()).collect();
     std::thread::scope(|scope| {
         for t in 0..4 {
             let (w, images) = (&w, &images);
@@ -331,13 +328,25 @@ fn corrupt_shards_are_reported_with_file_and_offset() {
     );
 
     // A valid frame around an Example with a label out of range.
-    let mut ex = expected(&ann, ImageId(7));
-    ex.correct_multi_labels = vec![ClassId(1000)];
-    let mut framed = Vec::new();
-    imagenet_multilabel::tfds::record::append_framed(
-        &mut framed,
-        &imagenet_multilabel::tfds::example::encode(&ex),
+    // A `ClassId` of 1000 cannot be made, so the file is patched: labels 998 and 999 encode
+    // as varints of the same length that differ in one byte, where 1000's first byte goes.
+    let mut ex = expected(&ann, ImageId::new(7).unwrap());
+    ex.correct_multi_labels = vec![ClassId::new(998).unwrap()];
+    let at_998 = imagenet_multilabel::tfds::example::encode(&ex);
+    ex.correct_multi_labels = vec![ClassId::new(999).unwrap()];
+    let mut at_999 = imagenet_multilabel::tfds::example::encode(&ex);
+    let differ: Vec<usize> = (0..at_999.len())
+        .filter(|&i| at_998.get(i) != at_999.get(i))
+        .collect();
+    assert_eq!(differ.len(), 1, "998 and 999 differ in one varint byte");
+    assert_eq!(
+        at_999[differ[0]..differ[0] + 2],
+        [0xE7, 0x07],
+        "varint of 999"
     );
+    at_999[differ[0]] = 0xE8; // varint of 1000: 0xE8 0x07
+    let mut framed = Vec::new();
+    imagenet_multilabel::tfds::record::append_framed(&mut framed, &at_999);
     fs::write(&shard, &framed).unwrap();
     let e = first_error(dir.path(), Split::ImagenetM);
     assert!(
@@ -374,13 +383,17 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
     assert!(!dir.path().join("imagenet2012_multilabel").exists());
 
     let options = WriteOptions {
-        missing: vec![ImageId(14), ImageId(1)], // 1 is not annotated: not recorded
+        missing: vec![ImageId::new(14).unwrap(), ImageId::new(1).unwrap()], // 1 is not annotated: not recorded
         ..WriteOptions::default()
     };
     let w = DatasetWriter::create(dir.path(), &ann, &lens, &options).unwrap();
-    assert!(!w.wants(ImageId(14)) && w.wants(ImageId(21)) && !w.wants(ImageId(1)));
+    assert!(
+        !w.wants(ImageId::new(14).unwrap())
+            && w.wants(ImageId::new(21).unwrap())
+            && !w.wants(ImageId::new(1).unwrap())
+    );
     let e = w
-        .write_image(ImageId(21), b"short")
+        .write_image(ImageId::new(21).unwrap(), b"short")
         .unwrap_err()
         .to_string();
     assert!(
@@ -388,12 +401,12 @@ fn missing_images_fail_unless_listed_and_are_recorded() {
         "{e}"
     );
     for r in ann.records() {
-        if w.wants(r.image) {
-            w.write_image(r.image, &jpeg(r.image)).unwrap();
+        if w.wants(r.image()) {
+            w.write_image(r.image(), &jpeg(r.image())).unwrap();
         }
     }
     let e = w
-        .write_image(ImageId(21), &jpeg(ImageId(21)))
+        .write_image(ImageId::new(21).unwrap(), &jpeg(ImageId::new(21).unwrap()))
         .unwrap_err()
         .to_string();
     assert!(e.contains("given twice"), "{e}");
@@ -420,7 +433,8 @@ fn an_unfinished_write_leaves_nothing_and_publishing_never_clobbers() {
         .to_str()
         .unwrap()
         .starts_with("incomplete."));
-    w.write_image(ImageId(7), &jpeg(ImageId(7))).unwrap();
+    w.write_image(ImageId::new(7).unwrap(), &jpeg(ImageId::new(7).unwrap()))
+        .unwrap();
     // Readers do not see it.
     assert!(Dataset::open(dir.path()).is_err());
     drop(w);
@@ -483,7 +497,7 @@ fn one_split_only_and_an_empty_split_is_an_error() {
     let mut lens = vec![None; 50_001];
     lens[14] = Some(3);
     let options = WriteOptions {
-        missing: ann.records().iter().map(|r| r.image).collect(),
+        missing: ann.records().iter().map(|r| r.image()).collect(),
         ..WriteOptions::default()
     };
     let e = DatasetWriter::create(dir.path(), &ann, &lens, &options)
@@ -518,14 +532,21 @@ fn reads_a_record_tfds_wrote_and_encodes_it_to_the_same_length() {
     let want = Example {
         image: vec![0xff, 0xd8, 0xff, 0xe0, 0xbf, 0x51, 0x16, 0xff, 0xd9],
         file_name: "ILSVRC2012_val_00003569.JPEG".into(),
-        original_label: ClassId(52),
-        correct_multi_labels: vec![ClassId(52), ClassId(794)],
+        original_label: ClassId::new(52).unwrap(),
+        correct_multi_labels: vec![ClassId::new(52).unwrap(), ClassId::new(794).unwrap()],
         wrong_multi_labels: vec![],
-        unclear_multi_labels: vec![ClassId(516), ClassId(473), ClassId(805)],
+        unclear_multi_labels: vec![
+            ClassId::new(516).unwrap(),
+            ClassId::new(473).unwrap(),
+            ClassId::new(805).unwrap(),
+        ],
         is_problematic: false,
     };
     assert_eq!(ex, want);
-    assert_eq!(ImageId(3569).original_label(), ClassId(52));
+    assert_eq!(
+        ImageId::new(3569).unwrap().original_label(),
+        ClassId::new(52).unwrap()
+    );
     // Same content, same length; only the map-entry order differs (ours is sorted).
     let ours = example::encode(&ex);
     assert_eq!(ours.len(), data.len());
@@ -589,12 +610,29 @@ mod no_panic {
 fn read_annotations_refuses_shifted_original_labels() {
     // What TFDS writes when the tar lacks an image: the next image's label, one slot early.
     let ann = annotations(10, 13);
-    let mut records = ann.records().to_vec();
-    records[3].original = ImageId(records[3].image.0 + 1).original_label();
-    let imagenet_m = ann.imagenet_m().to_vec();
-    let shifted = Annotations::new(records, imagenet_m, ann.source().clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), &shifted, &WriteOptions::default(), 1);
+    write(dir.path(), &ann, &WriteOptions::default(), 1);
+    // A `Record` always carries its image's own label, so the shard is rewritten with the
+    // fourth image's original label taken from the next image.
+    let fourth = ann.records()[3].image();
+    let shard = shard_of(dir.path(), "validation");
+    let data = fs::read(&shard).unwrap();
+    let mut reader = imagenet_multilabel::tfds::record::RecordReader::new(&data[..], "shard");
+    let (mut buf, mut rewritten, mut n) = (Vec::new(), Vec::new(), 0);
+    while reader.next_into(&mut buf).unwrap().is_some() {
+        let mut ex = imagenet_multilabel::tfds::example::decode(&buf).unwrap();
+        if ex.file_name == fourth.file_name() {
+            let next = ImageId::new(fourth.number() + 1).unwrap();
+            ex.original_label = next.original_label();
+        }
+        imagenet_multilabel::tfds::record::append_framed(
+            &mut rewritten,
+            &imagenet_multilabel::tfds::example::encode(&ex),
+        );
+        n += 1;
+    }
+    assert_eq!(n, ann.len());
+    fs::write(&shard, &rewritten).unwrap();
     let e = read_annotations(dir.path()).unwrap_err().to_string();
     assert!(
         e.contains("ILSVRC2012_val_00000028.JPEG") && e.contains("labels are shifted or wrong"),
@@ -606,7 +644,7 @@ fn read_annotations_refuses_shifted_original_labels() {
 fn decoded_images_are_rgb_like_tensorflow_yields_them() {
     use imagenet_multilabel::fixture::tar::{jpeg as fixture_jpeg, ImageKind};
     let ann = annotations(12, 5);
-    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image).collect();
+    let images: Vec<ImageId> = ann.records().iter().map(|r| r.image()).collect();
     let kind = |i: ImageId| match images.iter().position(|&x| x == i) {
         Some(0) => ImageKind::Grayscale,
         Some(1) => ImageKind::Cmyk,
@@ -616,7 +654,7 @@ fn decoded_images_are_rgb_like_tensorflow_yields_them() {
     let bytes = |i: ImageId| fixture_jpeg(i, kind(i), Some(24), 9);
     let mut len = vec![None; 50_001];
     for &i in &images {
-        len[i.0 as usize] = Some(bytes(i).len() as u64);
+        len[i.number() as usize] = Some(bytes(i).len() as u64);
     }
     let dir = tempfile::tempdir().unwrap();
     let w = DatasetWriter::create(dir.path(), &ann, &len, &WriteOptions::default()).unwrap();

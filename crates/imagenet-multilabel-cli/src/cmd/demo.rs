@@ -129,7 +129,7 @@ pub fn run(args: Args) -> Result<()> {
 
     // The dataset itself: a tar of the annotated images (small real JPEGs, members shuffled,
     // one grayscale and one CMYK image as the real archive has), built into the TFDS layout.
-    let annotated: Vec<ImageId> = index.records().iter().map(|r| r.image).collect();
+    let annotated: Vec<ImageId> = index.records().iter().map(|r| r.image()).collect();
     let spec = TarSpec {
         shuffle: true,
         grayscale: annotated.iter().copied().take(1).collect(),

@@ -85,7 +85,8 @@ pub fn run(args: Args) -> Result<()> {
             .classes_without_graded
             .iter()
             .take(5)
-            .map(|&c| format!("{c} {}", ClassId(c).wnid()))
+            .filter_map(|&c| ClassId::new(c.into()))
+            .map(|c| format!("{c} {}", c.wnid()))
             .collect();
         writeln!(
             out,

@@ -71,14 +71,14 @@ fn describe(e: &Example) -> String {
     let names = |ids: &[ClassId]| -> String {
         let v: Vec<String> = ids
             .iter()
-            .map(|c| format!("{} {}", c.0, c.short_name()))
+            .map(|c| format!("{} {}", c.as_u16(), c.short_name()))
             .collect();
         format!("[{}]", v.join(", "))
     };
     format!(
         "{}  original {} {}  correct {}  wrong {}  unclear {}{}  ({} bytes)",
         e.file_name,
-        e.original_label.0,
+        e.original_label.as_u16(),
         e.original_label.short_name(),
         names(&e.correct_multi_labels),
         names(&e.wrong_multi_labels),

@@ -4,9 +4,9 @@
 //! The headline, [`Report::multilabel_accuracy`]: leave out the problematic images; for each
 //! of the 1000 classes (by *original* label) take the fraction of its remaining images whose
 //! top-1 prediction is in `correct ∪ unclear`; average the 1000 fractions. The average is
-//! summed in class order in f64, so the figure is the same to the last bit on every machine
-//! and for every order of the input (the reference averages a dict in arrival order, whose
-//! last bit depends on TFDS's example order).
+//! summed in class order in f64, as the reference README's recipe sums it (`for cid in
+//! range(1000)`), so the figure is the same to the last bit on every machine and for every
+//! order of the input.
 //!
 //! ImageNet-M, [`Report::imagenet_m`]: how many of the 68 ImageNet-M images get a top-1 in
 //! `correct ∪ unclear`; problematic images are *not* left out here, as in the reference.

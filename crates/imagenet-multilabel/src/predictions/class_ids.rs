@@ -32,6 +32,7 @@ pub const MIN_IMAGES_GROUND_TRUTH: usize = 100;
 /// How the integer class ids in a predictions file are numbered. Wnids and score columns
 /// are not affected.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClassIds {
     /// 0..=999, the index of the wnid in the sorted wnid list (TFDS, torchvision, timm,
     /// Keras, Caffe). The default.

@@ -247,6 +247,7 @@ impl Predictions {
 
 /// The input formats [`load`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// NumPy `.npy`: scores `[N, 1000]` (float16/32/64) or class ids `[N]` / `[N, k]` (integers).
     Npy,

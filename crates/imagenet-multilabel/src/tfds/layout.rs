@@ -24,7 +24,8 @@ pub fn order_key(split: Split, file_name: &str) -> u128 {
 /// The number of shards TFDS writes for `num_examples` examples whose serialized lengths
 /// sum to `example_bytes` (framing excluded): TFDS's `calculate_number_shards`.
 pub fn num_shards(example_bytes: u64, num_examples: u64) -> u64 {
-    let total = example_bytes + OVERHEAD * num_examples;
+    // Saturating: no argument can make it panic (no real split comes near u64::MAX bytes).
+    let total = example_bytes.saturating_add(OVERHEAD.saturating_mul(num_examples));
     let max_shards = total / MIN_SHARD_SIZE;
     let min_shards = total / MAX_SHARD_SIZE;
     if min_shards <= 1024 && 1024 <= max_shards && num_examples >= 1024 {
@@ -50,7 +51,7 @@ pub fn num_shards(example_bytes: u64, num_examples: u64) -> u64 {
 /// `round(n·i/k)` for i in 1..=k, rounding halves to even as Python's `round` does.
 pub fn shard_boundaries(num_examples: u64, num_shards: u64) -> Vec<u64> {
     (1..=num_shards)
-        .map(|i| ((num_examples * i) as f64 / num_shards as f64).round_ties_even() as u64)
+        .map(|i| ((num_examples as f64 * i as f64) / num_shards as f64).round_ties_even() as u64)
         .collect()
 }
 
@@ -91,7 +92,7 @@ impl SplitLayout {
             .collect();
         keyed.sort_unstable_by_key(|k| k.0);
         let n = keyed.len() as u64;
-        let num_bytes: u64 = keyed.iter().map(|k| k.2).sum();
+        let num_bytes = keyed.iter().fold(0u64, |sum, k| sum.saturating_add(k.2));
         let k = if n == 0 { 0 } else { num_shards(num_bytes, n) };
         let ends = shard_boundaries(n, k);
         let mut placed = Vec::with_capacity(keyed.len());
@@ -107,7 +108,7 @@ impl SplitLayout {
                     offset,
                     len,
                 });
-                offset += len + OVERHEAD;
+                offset = offset.saturating_add(len).saturating_add(OVERHEAD);
             }
             shard_lengths.push(end - start);
             shard_sizes.push(offset);
@@ -180,6 +181,18 @@ mod tests {
         assert_eq!(shard_boundaries(5, 2), [2, 5]);
         assert_eq!(shard_boundaries(7, 2), [4, 7]);
         assert_eq!(shard_boundaries(10, 4), [2, 5, 8, 10]);
+    }
+
+    #[test]
+    fn no_argument_makes_the_layout_panic() {
+        // Sizes no file has: the sums saturate instead of overflowing.
+        assert_eq!(num_shards(u64::MAX, u64::MAX), 1 << 34); // 2^64 bytes in 1 GiB shards
+        assert_eq!(num_shards(u64::MAX, 3), 3);
+        assert_eq!(shard_boundaries(u64::MAX / 2, 2).len(), 2);
+        let huge = [(ImageId(1), u64::MAX), (ImageId(2), u64::MAX)];
+        let l = SplitLayout::plan(Split::Validation, &huge);
+        assert_eq!(l.num_bytes, u64::MAX);
+        assert_eq!(l.shard_lengths.iter().sum::<u64>(), 2);
     }
 
     #[test]

@@ -13,17 +13,14 @@
 //! use imagenet_multilabel::tfds::{Dataset, DatasetWriter, WriteOptions};
 //! use imagenet_multilabel::{Annotations, ClassId, ImageId, Record, Source, Split, Version};
 //!
-//! let record = |n: u32| Record {
-//!     image: ImageId(n),
-//!     original: ImageId(n).original_label(),
-//!     correct: vec![ImageId(n).original_label()],
-//!     wrong: vec![ClassId(7)],
-//!     unclear: vec![],
-//!     problematic: false,
-//!     imagenet_m: false,
+//! let image = |n: u32| ImageId::new(n).expect("an image number in 1..=50,000");
+//! let seven = ClassId::new(7).expect("a class id below 1000");
+//! let record = |n: u32| {
+//!     let correct = vec![image(n).original_label()];
+//!     Record::new(image(n), [correct, vec![seven], vec![]], false)
 //! };
 //! let source = Source { path: "a.json".into(), size: 0, sha256: String::new(), version: Version::Unrecognised };
-//! let annotations = Annotations::new(vec![record(1), record(2)], vec![ImageId(2)], source)?;
+//! let annotations = Annotations::new(vec![record(1), record(2)], vec![image(2)], source)?;
 //! let jpeg = |n: u32| vec![0xff, 0xd8, n as u8, 0xff, 0xd9];
 //!
 //! // Sizes first (from the tar headers), then the images in any order.
@@ -33,7 +30,7 @@
 //! let data_dir = tempfile::tempdir().unwrap();
 //! let writer = DatasetWriter::create(data_dir.path(), &annotations, &sizes, &WriteOptions::default())?;
 //! for n in [2, 1] {
-//!     writer.write_image(ImageId(n), &jpeg(n))?;
+//!     writer.write_image(image(n), &jpeg(n))?;
 //! }
 //! let summary = writer.finish()?; // publishes imagenet2012_multilabel/3.0.0/
 //!
