@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use imagenet_multilabel::atomic::{self, AtomicFile};
-use imagenet_multilabel::index::{V3_SHA256, V3_SIZE, V3_URL};
+use imagenet_multilabel::index::{hex, V3_SHA256, V3_SIZE, V3_URL};
 use sha2::{Digest, Sha256};
 
 pub use error::Error;
@@ -531,11 +531,6 @@ fn copy_hashing(
             position: start + total,
         });
     }
-}
-
-/// Lowercase hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    imagenet_multilabel::index::hex(bytes)
 }
 
 /// `target`'s directory, unless it is the current one (an empty parent).

@@ -260,29 +260,18 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Six characters from [A-Z0-9], as TFDS names its incomplete folders: unique enough per
-/// process and moment (callers create with `create_dir`, which fails on a clash).
+/// A name part unique within this process and among live processes: `PID-N` (callers create
+/// with `create_dir`, which fails on a clash, and retry).
 pub(crate) fn unique() -> String {
+    // The process id keeps concurrent processes apart and the counter the calls of one
+    // process; a name left by an earlier process with the same id is skipped by the caller's
+    // retry on `AlreadyExists` (and removed by `recover`), so nothing random is needed.
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let seed = nanos
-        ^ ((std::process::id() as u64) << 32)
-        ^ (COUNTER.fetch_add(1, Ordering::Relaxed) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    // SplitMix64 (as `fixture::Rng`, which is only built for tests) spreads the seed's bits.
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    (0..6)
-        .map(|_| CHARS[((u128::from(next()) * CHARS.len() as u128) >> 64) as usize] as char)
-        .collect()
+    format!(
+        "{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! straight to its final place, whatever order the tar holds the images in. Memory does not
 //! grow with the images' size.
 //!
-//! Everything is written under `imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` (a name
+//! Everything is written under `imagenet2012_multilabel/incomplete.PID-N_3.0.0/` (a name
 //! TFDS readers skip) and published as `3.0.0/` by [`DatasetWriter::finish`] through
 //! [`crate::publish`]: a rename, or over an old version one atomic swap, is the commit. A
 //! writer dropped without finishing removes its folder; a crash leaves only `incomplete.*`,
@@ -118,7 +118,7 @@ pub(crate) fn example_of(record: &Record) -> Example {
 impl DatasetWriter {
     /// Plans the splits from the annotations and `image_len[n]` (`Some(size)` for every image
     /// `n` in the tar; index 0 unused) and creates
-    /// `DATA_DIR/imagenet2012_multilabel/incomplete.XXXXXX_3.0.0/` with every shard file
+    /// `DATA_DIR/imagenet2012_multilabel/incomplete.PID-N_3.0.0/` with every shard file
     /// preallocated. Fails if an annotated image has no size and is not in
     /// `options.missing`, if a split would be empty, or if `3.0.0/` exists (unless
     /// `options.overwrite`).
@@ -247,7 +247,7 @@ impl DatasetWriter {
         self.sync = sync;
     }
 
-    /// The folder being written (`incomplete.XXXXXX_3.0.0`).
+    /// The folder being written (`incomplete.PID-N_3.0.0`).
     pub fn temp_dir(&self) -> &Path {
         &self.temp_dir
     }
@@ -447,7 +447,7 @@ impl DatasetWriter {
 }
 
 /// Where the version folder is published, with the temporary names TFDS readers skip:
-/// `incomplete.XXXXXX_3.0.0` while written, `incomplete.old.XXXXXX` for an old version set
+/// `incomplete.PID-N_3.0.0` while written, `incomplete.old.PID-N` for an old version set
 /// aside by a swap without `RENAME_EXCHANGE`.
 pub fn version_slot(data_dir: &Path) -> Slot {
     Slot {
