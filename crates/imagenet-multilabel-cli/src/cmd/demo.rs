@@ -207,6 +207,8 @@ fn eval_args(
         per_class: None,
         mistakes: None,
         no_cache: true,
+        report: None,
+        images: None,
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use imagenet_multilabel::metrics::{self, Difference, Estimate, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
-use imagenet_multilabel::{tfds, Annotations};
+use imagenet_multilabel::{tfds, Annotations, Predictions};
+use imagenet_multilabel_report as report;
 use serde_json::json;
 
 use crate::config::{self, UsageError};
@@ -55,6 +56,13 @@ pub struct Args {
     /// Do not read or write the annotations parse cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Write a self-contained HTML report (figures, plots, the published field and, with
+    /// --dataset or --images, the images) to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Take the report's images from the validation tar (ILSVRC2012_img_val.tar).
+    #[arg(long, value_name = "TAR", requires = "report")]
+    pub images: Option<PathBuf>,
 }
 
 /// Runs `eval`.
@@ -64,7 +72,8 @@ pub fn run(args: Args) -> Result<()> {
             .with_context(|| format!("reading the labels of the dataset {}", dir.display()))?,
         None => config::load_annotations(args.annotations.clone(), args.no_cache)?,
     };
-    let reports = evaluate_all(&annotations, &args)?;
+    let graded = evaluate_all(&annotations, &args)?;
+    let (predictions, reports): (Vec<Predictions>, Vec<Report>) = graded.into_iter().unzip();
     let models: Vec<&Path> = args.predictions.iter().map(PathBuf::as_path).collect();
     if let Some(path) = &args.per_class {
         for (report, path) in reports.iter().zip(metrics::per_model_paths(path, &models)) {
@@ -75,6 +84,9 @@ pub fn run(args: Args) -> Result<()> {
         for (report, path) in reports.iter().zip(metrics::per_model_paths(path, &models)) {
             metrics::write_mistakes_csv(report, &path)?;
         }
+    }
+    if let Some(path) = &args.report {
+        write_report(&annotations, &predictions, &reports, &args, path)?;
     }
     let differences = differences_from_first(&reports);
     let mut out = std::io::stdout().lock();
@@ -111,8 +123,38 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// The HTML report of the run, from the same reports the table and `--json` show.
+fn write_report(
+    annotations: &Annotations,
+    predictions: &[Predictions],
+    reports: &[Report],
+    args: &Args,
+    path: &Path,
+) -> Result<()> {
+    let names = model_names(reports);
+    let models: Vec<report::Model> = names
+        .into_iter()
+        .zip(reports.iter().zip(predictions))
+        .map(|(name, (report, predictions))| report::Model {
+            name,
+            report,
+            predictions,
+        })
+        .collect();
+    let page = report::Page {
+        annotations,
+        models: &models,
+        images: None,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let size = report::write(&page, path)
+        .with_context(|| format!("writing the report {}", path.display()))?;
+    eprintln!("report: {} ({} KB)", path.display(), size.div_ceil(1024));
+    Ok(())
+}
+
 /// Loads and grades every prediction file; the first failure stops the run.
-fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
+fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<(Predictions, Report)>> {
     if args.predictions.len() > 1 {
         let mut seen = std::collections::HashSet::new();
         for p in &args.predictions {
@@ -136,7 +178,8 @@ fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
             if let Some(warning) = predictions.warning() {
                 config::warn(&warning);
             }
-            Ok(metrics::evaluate(annotations, &predictions, &options)?)
+            let report = metrics::evaluate(annotations, &predictions, &options)?;
+            Ok((predictions, report))
         })
         .collect()
 }
