@@ -8,7 +8,7 @@ use imagenet_multilabel::ImageId;
 
 use crate::html::{esc, estimate, table};
 use crate::sections::graded_mistakes;
-use crate::sections::images::grid;
+use crate::sections::images::{embedded, grid};
 use crate::{differences_from_first, Model, Page};
 
 /// Disagreements shown (with thumbnails when there are images).
@@ -113,7 +113,11 @@ pub fn section(page: &Page) -> String {
         disagree.len(),
         disagree.len().min(SHOWN)
     );
-    s.push_str(&grid(page, &disagree[..disagree.len().min(SHOWN)]));
+    s.push_str(&grid(
+        page,
+        &embedded(page),
+        &disagree[..disagree.len().min(SHOWN)],
+    ));
     s
 }
 

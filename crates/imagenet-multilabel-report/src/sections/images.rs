@@ -1,7 +1,7 @@
 //! 6. Images: thumbnails of the ImageNet-M images, of the most frequent confusions and of a
 //! sample of unreviewed predictions, each captioned with every label; a click enlarges it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
 use base64::Engine as _;
@@ -10,7 +10,7 @@ use imagenet_multilabel::{Annotations, ImageId, LabelStatus};
 use crate::html::esc;
 use crate::sections::imagenet_m::accepted_labels;
 use crate::sections::mistakes::confusions;
-use crate::sections::{class_label, class_text, compare, graded_mistakes, imagenet_m};
+use crate::sections::{class_label, class_text, compare, graded_mistakes};
 use crate::{Model, Page};
 
 /// Confusions shown with images, per model, and images per confusion.
@@ -39,27 +39,57 @@ pub fn confusion_images(model: &Model) -> Vec<Vec<ImageId>> {
         .collect()
 }
 
-/// Every image the page shows a thumbnail of: what to decode and resize.
+/// Every image the page shows a thumbnail of (what to decode and resize), most important
+/// first: ImageNet-M, the confusions, the unreviewed sample, the disagreements.
 pub fn wanted_images(annotations: &Annotations, models: &[Model]) -> Vec<ImageId> {
-    let mut wanted: BTreeSet<ImageId> = annotations.imagenet_m().iter().copied().collect();
+    let mut seen = BTreeSet::new();
+    let mut wanted = Vec::new();
+    let mut add = |images: Vec<ImageId>| {
+        wanted.extend(images.into_iter().filter(|&i| seen.insert(i)));
+    };
+    add(annotations.imagenet_m().to_vec());
     for model in models {
-        wanted.extend(confusion_images(model).into_iter().flatten());
-        wanted.extend(unreviewed_sample(model, UNREVIEWED));
+        add(confusion_images(model).into_iter().flatten().collect());
     }
-    wanted.extend(
-        compare::disagreements(models)
-            .into_iter()
-            .take(compare::SHOWN),
-    );
-    wanted.into_iter().collect()
+    for model in models {
+        add(unreviewed_sample(model, UNREVIEWED));
+    }
+    let mut disagree = compare::disagreements(models);
+    disagree.truncate(compare::SHOWN);
+    add(disagree);
+    wanted
+}
+
+/// Bytes of JPEG the page embeds at most (base64 adds a third, tiles shown twice a little
+/// more): keeps the page under 3 MB whatever the images.
+pub const JPEG_BUDGET: usize = 1_900_000;
+
+/// The thumbnails the page embeds: the wanted ones, most important first, within
+/// [`JPEG_BUDGET`].
+pub fn embedded(page: &Page) -> HashSet<ImageId> {
+    let Some(images) = &page.images else {
+        return HashSet::new();
+    };
+    let mut total = 0;
+    wanted_images(page.annotations, page.models)
+        .into_iter()
+        .filter(|i| {
+            let Some(t) = images.thumbnails.get(i) else {
+                return false;
+            };
+            total += t.jpeg.len();
+            total <= JPEG_BUDGET
+        })
+        .collect()
 }
 
 /// A thumbnail with every label: the file name, the original label, the experts' correct
 /// and unclear labels, and each model's top-1 marked hit or miss. Without an image (none
-/// given, or it could not be read) the caption stands alone.
-pub fn tile(page: &Page, image: ImageId) -> String {
+/// given, not in the source, or over the budget) the caption stands alone.
+pub fn tile(page: &Page, shown: &HashSet<ImageId>, image: ImageId) -> String {
     let mut s = String::from("<figure>");
-    if let Some(t) = page.images.as_ref().and_then(|i| i.thumbnails.get(&image)) {
+    let thumbnail = page.images.as_ref().and_then(|i| i.thumbnails.get(&image));
+    if let Some(t) = thumbnail.filter(|_| shown.contains(&image)) {
         let _ = write!(
             s,
             "<img src=\"data:image/jpeg;base64,{}\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
@@ -117,10 +147,10 @@ pub fn tile(page: &Page, image: ImageId) -> String {
 }
 
 /// A grid of tiles.
-pub fn grid(page: &Page, images: &[ImageId]) -> String {
+pub fn grid(page: &Page, shown: &HashSet<ImageId>, images: &[ImageId]) -> String {
     let mut s = String::from("<div class=\"grid-images\">");
     for &image in images {
-        s.push_str(&tile(page, image));
+        s.push_str(&tile(page, shown, image));
     }
     s.push_str("</div>");
     s
@@ -135,9 +165,14 @@ pub fn section(page: &Page) -> String {
     };
     let mut s = String::new();
     let wanted = wanted_images(page.annotations, page.models);
+    let shown = embedded(page);
     let missing = wanted
         .iter()
         .filter(|i| !images.thumbnails.contains_key(i))
+        .count();
+    let over = wanted
+        .iter()
+        .filter(|i| images.thumbnails.contains_key(i) && !shown.contains(i))
         .count();
     let _ = write!(
         s,
@@ -145,8 +180,15 @@ pub fn section(page: &Page) -> String {
          page). Click one to enlarge it. Labels in captions: the original label, the experts' \
          correct (and unclear) labels, and the top-1 of each model.</p>",
         esc(&images.source),
-        images.thumbnails.len()
+        shown.len()
     );
+    if over > 0 {
+        let _ = write!(
+            s,
+            "<p class=\"warn\">{over} thumbnails left out to keep the page under 3 MB; \
+             their captions stand alone.</p>"
+        );
+    }
     if missing > 0 {
         let _ = write!(
             s,
@@ -160,9 +202,8 @@ pub fn section(page: &Page) -> String {
         "<h3>ImageNet-M ({} images)</h3>",
         page.annotations.imagenet_m().len()
     );
-    s.push_str(&grid(page, page.annotations.imagenet_m()));
-    let _ = imagenet_m::misses;
-    for (m, model) in page.models.iter().enumerate() {
+    s.push_str(&grid(page, &shown, page.annotations.imagenet_m()));
+    for model in page.models {
         let suffix = if page.models.len() > 1 {
             format!(": {}", esc(&model.name))
         } else {
@@ -188,7 +229,7 @@ pub fn section(page: &Page) -> String {
                 class_label(Some(*original)),
                 class_label(*predicted)
             );
-            s.push_str(&grid(page, &images));
+            s.push_str(&grid(page, &shown, &images));
         }
         let sample = unreviewed_sample(model, UNREVIEWED);
         let _ = write!(
@@ -198,8 +239,7 @@ pub fn section(page: &Page) -> String {
             sample.len(),
             model.report.counts.unreviewed
         );
-        s.push_str(&grid(page, &sample));
-        let _ = m;
+        s.push_str(&grid(page, &shown, &sample));
     }
     s
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use imagenet_multilabel::metrics::Mistake;
 use imagenet_multilabel::{ClassId, LabelStatus};
 
-use crate::html::{count, esc, table};
+use crate::html::{count, table};
 use crate::sections::{class_label, graded_mistakes, model_heading};
 use crate::Page;
 
@@ -83,7 +83,6 @@ pub fn section(page: &Page) -> String {
         ));
         s.push_str(&severity(page, m));
     }
-    let _ = esc;
     s
 }
 
