@@ -41,6 +41,10 @@ pub fn sources() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("top1_original_all", vec![RUSSAKOVSKY_2015]),
         ("real_accuracy", real.clone()),
         ("real_top5_accuracy", real),
+        (
+            "mistake_severity",
+            vec![BERTINETTO_2020, SHANKAR_2020, VASUDEVAN_2022],
+        ),
     ])
 }
 

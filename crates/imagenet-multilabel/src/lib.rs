@@ -18,6 +18,7 @@ pub mod example;
 /// Synthetic inputs for tests, benches, examples and `demo` (feature `fixture`).
 #[cfg(any(test, feature = "fixture"))]
 pub mod fixture;
+pub mod hierarchy;
 pub mod home;
 pub mod images;
 pub mod index;
@@ -27,6 +28,7 @@ pub mod publish;
 pub mod real;
 pub mod summary;
 pub mod tfds;
+pub mod thumbnails;
 
 pub use classes::{ClassId, ImageId, NUM_CLASSES, NUM_VAL_IMAGES};
 pub use error::{Error, Result};

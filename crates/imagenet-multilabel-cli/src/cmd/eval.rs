@@ -382,6 +382,16 @@ fn write_table(
                 r.counts.background
             )?;
         }
+        let s = &r.mistake_severity;
+        if let Some(mean) = s.mean {
+            writeln!(
+                out,
+                "{name}: mistake severity {mean:.2} (mean height of the lowest common ancestor of \
+                 top-1 and nearest correct label in WordNet, 1 = sibling class, 18 = root; \
+                 Bertinetto et al. 2020) over {} graded mistakes",
+                s.n
+            )?;
+        }
         if let Some(all) = &r.top1_original_all {
             writeln!(
                 out,

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::classes::{ClassId, ImageId, NUM_CLASSES};
 use crate::error::{Error, Result};
+use crate::hierarchy::Hierarchy;
 use crate::index::{Annotations, LabelStatus, Version};
 use crate::predictions::Predictions;
 
@@ -142,6 +143,26 @@ pub struct Mistake {
     pub problematic: bool,
     /// Whether the image is in ImageNet-M.
     pub imagenet_m: bool,
+    /// How bad the mistake is: the height of the lowest common ancestor of the top-1 and the
+    /// nearest correct label in the WordNet tree ([`crate::hierarchy`]); `None` for a
+    /// background top-1 or an image with no correct label.
+    pub severity: Option<u32>,
+}
+
+/// Mistake severity over the graded mistakes (Bertinetto et al. 2020): the height of the
+/// lowest common ancestor of the top-1 and the image's nearest correct label in the WordNet
+/// tree ([`crate::hierarchy::Hierarchy::lca_height`]). Graded mistakes are the graded
+/// images whose top-1 is `wrong` or `unreviewed`; a background top-1 has no class and is not
+/// counted here.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Severity {
+    /// The mean height; `None` (JSON `null`) when there is no graded mistake.
+    pub mean: Option<f64>,
+    /// Graded mistakes measured.
+    pub n: u64,
+    /// `histogram[h]`: graded mistakes of height `h`, for `h` in `0..=18` (the root's
+    /// height); 0 never occurs (a mistake is another class), 1 is a sibling class.
+    pub histogram: Vec<u64>,
 }
 
 /// Everything [`evaluate`] finds. The serialised fields (names included) are a public
@@ -183,6 +204,8 @@ pub struct Report {
     pub real_top5_accuracy: Option<Estimate>,
     /// The images ReaL accuracy was taken over, and its coverage of the 46,837.
     pub real_counts: RealCounts,
+    /// How far off the graded mistakes are in the WordNet hierarchy.
+    pub mistake_severity: Severity,
     /// For each figure, the BibTeX keys of the works it rests on ([`crate::cite`]).
     pub sources: std::collections::BTreeMap<&'static str, Vec<&'static str>>,
     /// The 1000 classes, in id order.
@@ -245,6 +268,8 @@ pub fn evaluate(
     let (mut graded_missing, mut imagenet_m_missing) = (0usize, 0usize);
     let (mut to_grade, mut missing) = (0usize, Vec::new());
     let (mut original_hits, mut mistakes) = (0u64, Vec::new());
+    let hierarchy = Hierarchy::embedded();
+    let mut severity_histogram = vec![0u64; hierarchy.max_height() as usize + 1];
 
     for record in annotations.records() {
         let ranking = predictions.ranking(record.image);
@@ -273,6 +298,10 @@ pub fn evaluate(
             imagenet_m_hits += usize::from(status.is_hit());
         }
         if !status.is_hit() && (graded || record.imagenet_m) {
+            let severity = top1.and_then(|p| hierarchy.severity(p, &record.correct));
+            if let (true, Some(h)) = (graded, severity) {
+                severity_histogram[h as usize] += 1;
+            }
             mistakes.push(Mistake {
                 image: record.image,
                 original: record.original,
@@ -280,6 +309,7 @@ pub fn evaluate(
                 status,
                 problematic: record.problematic,
                 imagenet_m: record.imagenet_m,
+                severity,
             });
         }
         if !graded {
@@ -368,6 +398,7 @@ pub fn evaluate(
         real_accuracy: real.accuracy,
         real_top5_accuracy: real.top5_accuracy,
         real_counts: real.counts,
+        mistake_severity: severity(severity_histogram),
         sources: crate::cite::sources(),
         per_class: rows,
         mistakes,
@@ -392,6 +423,21 @@ fn class_mean(rows: &[ClassRow], hits: impl Fn(&ClassRow) -> u32) -> Estimate {
     Estimate {
         value,
         ci95: interval::stratified(value, &hits, &graded),
+    }
+}
+
+/// The summary of a histogram of severities (index = height).
+fn severity(histogram: Vec<u64>) -> Severity {
+    let n: u64 = histogram.iter().sum();
+    let total: u64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(h, k)| h as u64 * k)
+        .sum();
+    Severity {
+        mean: (n > 0).then(|| total as f64 / n as f64),
+        n,
+        histogram,
     }
 }
 

@@ -43,10 +43,11 @@ pub fn write_per_class_csv(report: &Report, path: &Path) -> Result<()> {
 }
 
 /// Writes one row per mistake, by image number: `file, original_id, original_name,
-/// prediction_id, prediction_name, status, problematic, imagenet_m`. `status` is `wrong` or
-/// `unreviewed`; problematic rows are ImageNet-M images (graded there, not in the headline).
-/// A background top-1 (1001-output models) is written as `background` in both prediction
-/// columns, with status `wrong`.
+/// prediction_id, prediction_name, status, problematic, imagenet_m, severity`. `status` is
+/// `wrong` or `unreviewed`; problematic rows are ImageNet-M images (graded there, not in the
+/// headline). A background top-1 (1001-output models) is written as `background` in both
+/// prediction columns, with status `wrong` and an empty `severity` (the LCA height of the
+/// top-1 and the nearest correct label, [`crate::hierarchy`]).
 pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
     write_table(
         path,
@@ -59,6 +60,7 @@ pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
             "status",
             "problematic",
             "imagenet_m",
+            "severity",
         ],
         report.mistakes.iter().map(|m: &Mistake| {
             vec![
@@ -71,6 +73,7 @@ pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
                 status_name(m.status).to_string(),
                 m.problematic.to_string(),
                 m.imagenet_m.to_string(),
+                m.severity.map_or_else(String::new, |h| h.to_string()),
             ]
         }),
     )
