@@ -31,6 +31,13 @@ pub fn pct(m: usize, key: &str, value: f64) -> String {
     )
 }
 
+/// A plain number of model `m`'s report at JSON key path `key` (2 decimals).
+pub fn number(m: usize, key: &str, value: f64) -> String {
+    format!(
+        "<span class=\"fig\" data-m=\"{m}\" data-k=\"{key}\" data-v=\"{value:?}\" data-f=\"num\">{value:.2}</span>"
+    )
+}
+
 /// A count of model `m`'s report at JSON key path `key`.
 pub fn count(m: usize, key: &str, value: usize) -> String {
     format!("<span class=\"fig\" data-m=\"{m}\" data-k=\"{key}\" data-v=\"{value}\">{value}</span>")

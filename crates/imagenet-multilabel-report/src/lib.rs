@@ -20,6 +20,7 @@ use std::path::Path;
 
 use imagenet_multilabel::atomic::AtomicFile;
 use imagenet_multilabel::metrics::{self, Report};
+pub use imagenet_multilabel::thumbnails::Thumbnail;
 use imagenet_multilabel::{Annotations, Error, ImageId, Predictions, Result};
 
 pub use sections::images::wanted_images;
@@ -33,17 +34,6 @@ pub struct Model<'a> {
     pub report: &'a Report,
     /// The predictions graded.
     pub predictions: &'a Predictions,
-}
-
-/// A small JPEG of one validation image, embedded in the page as a data URI.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Thumbnail {
-    /// The JPEG bytes.
-    pub jpeg: Vec<u8>,
-    /// Its width in pixels.
-    pub width: u32,
-    /// Its height in pixels.
-    pub height: u32,
 }
 
 /// The images shown in the page's Images section, and where they came from.

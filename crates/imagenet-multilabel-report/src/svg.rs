@@ -78,7 +78,8 @@ impl Plot {
         );
     }
 
-    /// Text at a data point, `anchor` start / middle / end.
+    /// Text at a data point, moved by (dx, dy) pixels, `anchor` start / middle / end.
+    #[allow(clippy::too_many_arguments)]
     pub fn label(
         &mut self,
         x: f64,

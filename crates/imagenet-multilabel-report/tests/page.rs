@@ -46,6 +46,18 @@ fn figures(html: &str) -> Vec<(String, usize, String, String, String)> {
         .collect()
 }
 
+/// Whether the figure at `key` is shown as a plain number (not a percentage).
+fn attrs_num(html: &str, key: &str) -> bool {
+    html.contains(&format!("data-k=\"{key}\" data-v=")) && {
+        let at = html.find(&format!("data-k=\"{key}\"")).unwrap();
+        html[at..at + 200]
+            .split('>')
+            .next()
+            .unwrap()
+            .contains("data-f=\"num\"")
+    }
+}
+
 /// `value` at a dotted key path (`multilabel_accuracy.ci95.0`).
 fn at<'a>(value: &'a Value, key: &str) -> &'a Value {
     key.split('.').fold(value, |v, k| match k.parse::<usize>() {
@@ -90,7 +102,9 @@ fn every_section_is_there_and_every_figure_equals_the_json_report() {
         let shown: f64 = value.parse().unwrap();
         assert_eq!(shown, expected.as_f64().unwrap(), "{owner}{index} {key}");
         // The text is the value, rounded: counts as they are, fractions in percent.
-        let rounded = if expected.is_u64() {
+        let rounded = if attrs_num(&html, key) {
+            format!("{shown:.2}")
+        } else if expected.is_u64() {
             format!("{shown}")
         } else if owner == "c" {
             format!("{:+.2}", 100.0 * shown)
@@ -114,6 +128,8 @@ fn every_section_is_there_and_every_figure_equals_the_json_report() {
             "counts.problematic",
             "counts.unreviewed",
             "coverage.predicted",
+            "mistake_severity.mean",
+            "mistake_severity.n",
         ] {
             assert!(
                 figures.iter().any(|f| f.0 == "m" && f.1 == m && f.2 == key),

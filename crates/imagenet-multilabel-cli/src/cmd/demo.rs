@@ -173,18 +173,32 @@ pub fn run(args: Args) -> Result<()> {
         examples: 2,
         all: false,
     })?;
+    // With both models and the HTML report: the figures, plots, the published field and the
+    // dataset's images. The report outlives the temporary directory, so without --keep it
+    // goes to the system's temporary directory.
+    let report = match &args.keep {
+        Some(dir) => dir.join("report.html"),
+        None => std::env::temp_dir().join("imagenet-multilabel-demo-report.html"),
+    };
+    let models = vec![dir.join("strong_model.npy"), dir.join("weak_model.csv")];
     writeln!(
         out,
-        "\n$ imagenet-multilabel eval --dataset {} {}",
+        "\n$ imagenet-multilabel eval --dataset {} {} {} --report {}",
         data_dir.display(),
-        dir.join("strong_model.npy").display()
+        models[0].display(),
+        models[1].display(),
+        report.display()
     )?;
     out.flush()?;
-    eval::run(eval_args(
-        vec![dir.join("strong_model.npy")],
-        None,
-        Some(data_dir),
-    ))?;
+    eval::run(eval::Args {
+        report: Some(report.clone()),
+        ..eval_args(models, None, Some(data_dir))
+    })?;
+    writeln!(
+        out,
+        "\nThe report (figures, plots, the published field, the images): {}",
+        report.display()
+    )?;
     Ok(())
 }
 

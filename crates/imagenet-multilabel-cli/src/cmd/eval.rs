@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use imagenet_multilabel::metrics::{self, Difference, Estimate, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
+use imagenet_multilabel::thumbnails::{self, ImageSource};
 use imagenet_multilabel::{tfds, Annotations, Predictions};
 use imagenet_multilabel_report as report;
 use serde_json::json;
@@ -123,6 +124,9 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// The longer side of the report's thumbnails, in pixels.
+const THUMBNAIL_SIDE: u32 = 160;
+
 /// The HTML report of the run, from the same reports the table and `--json` show.
 fn write_report(
     annotations: &Annotations,
@@ -141,15 +145,39 @@ fn write_report(
             predictions,
         })
         .collect();
+    // Images from the tar when given, else from the dataset the labels came from.
+    let source = match (&args.images, &args.dataset) {
+        (Some(tar), _) => Some(ImageSource::Tar(tar.clone())),
+        (None, Some(dir)) => Some(ImageSource::Dataset(dir.clone())),
+        (None, None) => None,
+    };
+    let thumbnails = match &source {
+        Some(source) => {
+            let wanted = report::wanted_images(annotations, &models);
+            thumbnails::thumbnails(source, &wanted, THUMBNAIL_SIDE)
+                .context("reading the report's images")?
+        }
+        None => Default::default(),
+    };
     let page = report::Page {
         annotations,
         models: &models,
-        images: None,
+        images: source.as_ref().map(|source| report::Images {
+            source: match source {
+                ImageSource::Tar(p) | ImageSource::Dataset(p) => p.display().to_string(),
+            },
+            thumbnails: &thumbnails,
+        }),
         tool_version: env!("CARGO_PKG_VERSION"),
     };
     let size = report::write(&page, path)
         .with_context(|| format!("writing the report {}", path.display()))?;
-    eprintln!("report: {} ({} KB)", path.display(), size.div_ceil(1024));
+    eprintln!(
+        "report: {} ({} KB, {} images)",
+        path.display(),
+        size.div_ceil(1024),
+        thumbnails.len()
+    );
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! 3. Breakdown: dogs, other organisms and objects (per-class means with intervals), the
+//! Section 3 — Breakdown: dogs, other organisms and objects (per-class means with intervals), the
 //! distribution of the 1000 per-class accuracies, and the worst classes.
 
 use std::fmt::Write as _;
@@ -11,7 +11,10 @@ use crate::svg::{figure, Plot};
 use crate::Page;
 
 /// The three groups of classes: (name, member test).
-const GROUPS: [(&str, fn(&ClassRow) -> bool); 3] = [
+/// Whether a class belongs to a group.
+type Member = fn(&ClassRow) -> bool;
+
+const GROUPS: [(&str, Member); 3] = [
     ("dogs (118 classes)", |r| r.class.info().is_dog),
     ("other organisms (292)", |r| {
         r.class.info().is_organism && !r.class.info().is_dog
@@ -21,7 +24,7 @@ const GROUPS: [(&str, fn(&ClassRow) -> bool); 3] = [
 
 /// The mean of the group's per-class accuracies, summed in class order as the headline is,
 /// with the same stratified interval.
-pub fn group_mean(rows: &[ClassRow], member: fn(&ClassRow) -> bool) -> (f64, [f64; 2], usize) {
+pub fn group_mean(rows: &[ClassRow], member: Member) -> (f64, [f64; 2], usize) {
     let rows: Vec<&ClassRow> = rows.iter().filter(|r| member(r)).collect();
     let mut sum = 0.0f64;
     for r in &rows {

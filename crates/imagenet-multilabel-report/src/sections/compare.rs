@@ -1,4 +1,4 @@
-//! 7. Several models: the paired differences from the first model, with intervals, and the
+//! Section 7 — Several models: the paired differences from the first model, with intervals, and the
 //! images on which the models disagree.
 
 use std::collections::{BTreeSet, HashSet};

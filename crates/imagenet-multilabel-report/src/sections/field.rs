@@ -1,4 +1,4 @@
-//! 2. Among the published models: multi-label accuracy against top-1 for the 962 models of
+//! Section 2 — Among the published models: multi-label accuracy against top-1 for the 962 models of
 //! Peychev et al. (2023), the user's models highlighted, with the trend, the percentile and
 //! the nearest published neighbours; the same for ImageNet-M.
 

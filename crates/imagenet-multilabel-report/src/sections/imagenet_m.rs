@@ -1,4 +1,4 @@
-//! 5. ImageNet-M: the 68 images, each marked hit or miss, the prediction beside the correct
+//! Section 5 — ImageNet-M: the 68 images, each marked hit or miss, the prediction beside the correct
 //! labels.
 
 use std::collections::HashSet;

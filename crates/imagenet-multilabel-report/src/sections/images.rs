@@ -1,4 +1,4 @@
-//! 6. Images: thumbnails of the ImageNet-M images, of the most frequent confusions and of a
+//! Section 6 — Images: thumbnails of the ImageNet-M images, of the most frequent confusions and of a
 //! sample of unreviewed predictions, each captioned with every label; a click enlarges it.
 
 use std::collections::{BTreeSet, HashSet};
@@ -92,7 +92,7 @@ pub fn tile(page: &Page, shown: &HashSet<ImageId>, image: ImageId) -> String {
     if let Some(t) = thumbnail.filter(|_| shown.contains(&image)) {
         let _ = write!(
             s,
-            "<img src=\"data:image/jpeg;base64,{}\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
+            "<img src=\"data:image/jpeg;base64,{}\" width=\"{}\" height=\"{}\" alt=\"{}\">",
             base64::engine::general_purpose::STANDARD.encode(&t.jpeg),
             t.width,
             t.height,

@@ -1,4 +1,4 @@
-//! 1. Summary: per model the official figure with its interval, the companions, ImageNet-M,
+//! Section 1 — Summary: per model the official figure with its interval, the companions, ImageNet-M,
 //! the counts, and where the labels came from.
 
 use std::fmt::Write as _;
