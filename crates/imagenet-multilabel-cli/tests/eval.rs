@@ -470,6 +470,18 @@ fn demo_says_it_is_synthetic_and_matches_its_known_answers() {
         .find(|l| l.starts_with("strong_model.npy"))
         .unwrap();
     assert!(table_row.contains(first), "{table_row} vs {known}");
+    // It writes a report and says where.
+    let report = dir.path().join("demo").join("report.html");
+    assert!(
+        text.contains(&format!(
+            "The report (figures, plots, the published field, the images): {}",
+            report.display()
+        )),
+        "{text}"
+    );
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .contains("<section id=\"images\">"));
 }
 
 #[test]
