@@ -66,6 +66,7 @@ pub fn table(class: &str, head: &[&str], rows: &[Vec<String>]) -> String {
     }
     s.push_str("</tr></thead><tbody>");
     for row in rows {
+        debug_assert_eq!(row.len(), head.len(), "table {class}");
         s.push_str("<tr>");
         for cell in row {
             let _ = write!(s, "<td>{cell}</td>");

@@ -95,6 +95,7 @@ pub fn section(page: &Page) -> String {
                 "predicted",
                 "images",
                 "of which unreviewed",
+                "where they meet in WordNet (height)",
             ],
             &rows,
         ));
