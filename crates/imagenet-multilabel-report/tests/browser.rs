@@ -226,25 +226,9 @@ fn screenshot(browser: &mut Browser, session: &str, id: &str, path: &Path) {
     std::fs::write(path, png).unwrap();
 }
 
-#[test]
-fn chromium_opens_the_page_without_errors_or_requests() {
-    let Some(binary) = chromium() else {
-        assert!(
-            std::env::var_os("IMAGENET_MULTILABEL_REQUIRE_BROWSER").is_none(),
-            "IMAGENET_MULTILABEL_REQUIRE_BROWSER is set but no chromium is on PATH"
-        );
-        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); the page was not opened in a browser");
-        return;
-    };
-    let run = common::run();
-    let models = run.models(&["strong <model>.npy", "weak & model.csv"]);
-    let thumbnails = run.thumbnails(&models, 64);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.html");
-    imagenet_multilabel_report::write(&run.page(&models, Some(&thumbnails)), &file).unwrap();
-    let url = format!("file://{}", file.display());
-
-    let mut browser = Browser::launch(&binary);
+/// Chromium with `url` loaded in a new page; the page's DevTools session.
+fn open(binary: &Path, url: &str) -> (Browser, String) {
+    let mut browser = Browser::launch(binary);
     let target = browser.call(None, "Target.createTarget", json!({"url": "about:blank"}));
     let attached = browser.call(
         None,
@@ -269,6 +253,92 @@ fn chromium_opens_the_page_without_errors_or_requests() {
     browser.events.clear();
     browser.call(s, "Page.navigate", json!({"url": url}));
     browser.wait_for("Page.loadEventFired");
+    (browser, session)
+}
+
+/// Console messages, exceptions, log entries and requests other than the page itself and
+/// its data URIs, from everything the browser reported.
+fn problems(browser: &Browser, url: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for event in &browser.events {
+        let params = &event["params"];
+        match event["method"].as_str().unwrap_or("") {
+            "Runtime.exceptionThrown" => problems.push(format!("exception: {params}")),
+            "Runtime.consoleAPICalled" => problems.push(format!("console: {params}")),
+            "Log.entryAdded" if params["entry"]["level"] != "verbose" => {
+                problems.push(format!("log: {}", params["entry"]))
+            }
+            "Network.requestWillBeSent" => {
+                let request = params["request"]["url"].as_str().unwrap_or("");
+                if request != url && !request.starts_with("data:") {
+                    problems.push(format!("request: {request}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    problems
+}
+
+fn binary_or_skip() -> Option<PathBuf> {
+    let binary = chromium();
+    if binary.is_none() {
+        assert!(
+            std::env::var_os("IMAGENET_MULTILABEL_REQUIRE_BROWSER").is_none(),
+            "IMAGENET_MULTILABEL_REQUIRE_BROWSER is set but no chromium is on PATH"
+        );
+        eprintln!("SKIPPED: no chromium on PATH (apt-get install chromium); the page was not opened in a browser");
+    }
+    binary
+}
+
+/// The check is not blind: a page with an outside image, a console error and an exception
+/// is caught on each count.
+#[test]
+fn the_check_catches_requests_and_errors() {
+    let Some(binary) = binary_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.html");
+    std::fs::write(
+        &file,
+        "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\">\
+         <script>console.error('bad'); undefined_function();</script></body></html>",
+    )
+    .unwrap();
+    let url = format!("file://{}", file.display());
+    let (browser, _) = open(&binary, &url);
+    let found = problems(&browser, &url).join("\n");
+    assert!(
+        found.contains("request: http://127.0.0.1:9/x.png"),
+        "{found}"
+    );
+    assert!(
+        found.contains("console:") && found.contains("bad"),
+        "{found}"
+    );
+    assert!(
+        found.contains("exception:") && found.contains("undefined_function"),
+        "{found}"
+    );
+}
+
+#[test]
+fn chromium_opens_the_page_without_errors_or_requests() {
+    let Some(binary) = binary_or_skip() else {
+        return;
+    };
+    let run = common::run();
+    let models = run.models(&["strong <model>.npy", "weak & model.csv"]);
+    let thumbnails = run.thumbnails(&models, 64);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.html");
+    imagenet_multilabel_report::write(&run.page(&models, Some(&thumbnails)), &file).unwrap();
+    let url = format!("file://{}", file.display());
+
+    let (mut browser, session) = open(&binary, &url);
+    let s = Some(session.as_str());
 
     // The image viewer: a click on a thumbnail opens it with the labels, a click closes it.
     let opened = evaluate(
@@ -311,24 +381,7 @@ fn chromium_opens_the_page_without_errors_or_requests() {
     assert!(pdf["data"].as_str().is_some_and(|d| d.len() > 1000));
     eprintln!("screenshots in {}", shots.display());
 
-    let mut problems = Vec::new();
-    for event in &browser.events {
-        let params = &event["params"];
-        match event["method"].as_str().unwrap_or("") {
-            "Runtime.exceptionThrown" => problems.push(format!("exception: {params}")),
-            "Runtime.consoleAPICalled" => problems.push(format!("console: {params}")),
-            "Log.entryAdded" if params["entry"]["level"] != "verbose" => {
-                problems.push(format!("log: {}", params["entry"]))
-            }
-            "Network.requestWillBeSent" => {
-                let request = params["request"]["url"].as_str().unwrap_or("");
-                if request != url && !request.starts_with("data:") {
-                    problems.push(format!("request: {request}"));
-                }
-            }
-            _ => {}
-        }
-    }
+    let problems = problems(&browser, &url);
     assert!(problems.is_empty(), "{problems:#?}");
     // The load itself was seen, so the listening worked.
     assert!(browser

@@ -110,12 +110,18 @@ pub fn section(page: &Page) -> String {
         |_| String::new(),
         |v| format!("{v:.0}"),
     );
+    let legend: Vec<String> = page
+        .models
+        .iter()
+        .enumerate()
+        .map(|(m, model)| format!("<span class=\"key{}\">■</span> {}", m % 4, esc(&model.name)))
+        .collect();
     s.push_str(&figure(
         &svg,
-        "Bars: the mean of the per-class multi-label accuracies of the group (as the headline, \
+        &(legend.join(" &nbsp; ") + ". Bars: the mean of the per-class multi-label accuracies of the group (as the headline, \
          over the group's classes); whiskers: 95% stratified interval. Groups from WordNet 3.0: \
          dogs descend from <i>dog, domestic dog</i>, organisms from <i>organism, being</i>. \
-         Source: this run's per-class figures (<code>eval --per-class</code>).",
+         Source: this run's per-class figures (<code>eval --per-class</code>)."),
     ));
 
     for (m, model) in page.models.iter().enumerate() {
