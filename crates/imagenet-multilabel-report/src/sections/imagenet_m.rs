@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use imagenet_multilabel::ImageId;
 
-use crate::html::{esc, table};
+use crate::html::{count, esc, table};
 use crate::sections::{class_label, image_name};
 use crate::{Model, Page};
 
@@ -85,6 +85,16 @@ pub fn section(page: &Page) -> String {
          strong models still made major mistakes. A top-1 in the correct or unclear labels \
          is a hit; problematic images are not left out here, as in the reference.</p>",
     );
+    for (m, model) in page.models.iter().enumerate() {
+        let r = &model.report.imagenet_m;
+        s.push_str(&format!(
+            "<p><span class=\"key{}\">■</span> {}: <b>{}/{}</b> hits.</p>",
+            m % 4,
+            esc(&model.name),
+            count(m, "imagenet_m.correct", r.correct),
+            count(m, "imagenet_m.total", r.total)
+        ));
+    }
     s.push_str(&table("imagenet-m", &head, &rows));
     s
 }
