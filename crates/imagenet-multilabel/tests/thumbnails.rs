@@ -54,7 +54,8 @@ fn write_tar(path: &Path, members: &[(ImageId, Vec<u8>)]) {
     builder.into_inner().unwrap();
 }
 
-fn write_dataset(data_dir: &Path, members: &[(ImageId, Vec<u8>)]) {
+/// A built dataset of `members` (all of them in ImageNet-M) with the splits `splits`.
+fn write_dataset(data_dir: &Path, members: &[(ImageId, Vec<u8>)], splits: &[Split]) {
     let records = members
         .iter()
         .map(|(image, _)| {
@@ -71,13 +72,14 @@ fn write_dataset(data_dir: &Path, members: &[(ImageId, Vec<u8>)]) {
         sha256: String::new(),
         version: Version::Unrecognised,
     };
-    let annotations = Annotations::new(records, vec![], source).unwrap();
+    let imagenet_m = members.iter().map(|(image, _)| *image).collect();
+    let annotations = Annotations::new(records, imagenet_m, source).unwrap();
     let mut sizes = vec![None; 50_001];
     for (image, jpeg) in members {
         sizes[image.number() as usize] = Some(jpeg.len() as u64);
     }
     let options = WriteOptions {
-        splits: vec![Split::Validation],
+        splits: splits.to_vec(),
         ..WriteOptions::default()
     };
     let writer = DatasetWriter::create(data_dir, &annotations, &sizes, &options).unwrap();
@@ -126,12 +128,16 @@ fn thumbnails_from_a_tar() {
 #[test]
 fn thumbnails_from_a_built_dataset() {
     let dir = tempfile::tempdir().unwrap();
-    write_dataset(dir.path(), &images());
+    write_dataset(dir.path(), &images(), &Split::ALL);
     check(&ImageSource::Dataset(dir.path().to_path_buf()));
     // The version folder works too.
     let version = dir.path().join("imagenet2012_multilabel/3.0.0");
     let thumbs = thumbnails(&ImageSource::Dataset(version), &[id(3)], 50).unwrap();
     assert_eq!((thumbs[&id(3)].width, thumbs[&id(3)].height), (50, 40));
+    // A dataset of the ImageNet-M split alone serves its images too.
+    let only_m = tempfile::tempdir().unwrap();
+    write_dataset(only_m.path(), &images(), &[Split::ImagenetM]);
+    check(&ImageSource::Dataset(only_m.path().to_path_buf()));
 }
 
 #[test]
@@ -156,7 +162,7 @@ fn an_image_that_does_not_decode_is_an_error_naming_it() {
     );
 
     let data = dir.path().join("data");
-    write_dataset(&data, &members);
+    write_dataset(&data, &members, &[Split::Validation]);
     let err = thumbnails(&ImageSource::Dataset(data), &[id(2)], 160)
         .unwrap_err()
         .to_string();
