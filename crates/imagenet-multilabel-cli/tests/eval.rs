@@ -226,7 +226,27 @@ fn table_per_class_and_mistakes_csv() {
 
     let mistakes = std::fs::read_to_string(&mistakes).unwrap();
     assert_eq!(mistakes.lines().count(), 1 + k.expected.mistakes);
-    assert!(mistakes.lines().next().unwrap().starts_with("file,"));
+    assert_eq!(
+        mistakes.lines().next().unwrap(),
+        "file,original_id,original_name,prediction_id,prediction_name,status,problematic,\
+         imagenet_m,severity"
+    );
+    // Every mistake has a severity (an LCA height, 1..=18: a mistake is another class); the
+    // text table's severity line is their mean over the graded (non-problematic) rows.
+    let mut graded = Vec::new();
+    for line in mistakes.lines().skip(1) {
+        let cells: Vec<&str> = line.rsplitn(4, ',').collect();
+        let height: u32 = cells[0].parse().expect(line);
+        assert!((1..=18).contains(&height), "{line}");
+        if cells[2] == "false" {
+            graded.push(f64::from(height));
+        }
+    }
+    let mean = graded.iter().sum::<f64>() / graded.len() as f64;
+    let line =
+        format!("model.csv: mistake severity {mean:.2} (mean height of the lowest common ancestor");
+    assert!(table.contains(&line), "{table} lacks {line}");
+    assert!(table.contains(&format!("over {} graded mistakes", graded.len())));
 }
 
 #[test]
@@ -733,6 +753,16 @@ fn background_top1_is_a_miss_and_is_listed_as_background() {
         .filter(|l| l.contains(",background,background,wrong,"))
         .collect();
     assert_eq!(background_rows.len(), 40, "{csv}");
+    // A background top-1 has no class, so no severity: the last cell is empty.
+    assert!(background_rows.iter().all(|l| l.ends_with(',')), "{csv}");
+    let severity = &m["mistake_severity"];
+    let with_height = csv
+        .lines()
+        .skip(1)
+        .filter(|l| !l.ends_with(',') && l.contains(",false,"))
+        .count();
+    assert_eq!(severity["n"].as_u64().unwrap() as usize, with_height);
+    assert_eq!(severity["histogram"].as_array().unwrap().len(), 19);
     // The table says how many.
     let out = f
         .cmd()

@@ -65,29 +65,33 @@ pub fn thumbnails(
     }
 }
 
-/// The dataset's validation split holds every annotated image (ImageNet-M ones included):
-/// read it in stored order, keep the wanted JPEGs (a few hundred of ~110 KB), stop once all
-/// are found, then shrink them in parallel.
+/// The validation split holds every annotated image (ImageNet-M ones included); a dataset
+/// built with `--split imagenet_m` has only the other. Read the splits in stored order, keep
+/// the wanted JPEGs (a few hundred of ~110 KB), stop once all are found, then shrink them in
+/// parallel.
 fn from_dataset(
     path: &Path,
     wanted: &BTreeSet<ImageId>,
     max_side: u32,
 ) -> Result<BTreeMap<ImageId, Thumbnail>> {
     let dataset = Dataset::open(path)?;
-    let mut found: Vec<(ImageId, String, Vec<u8>)> = Vec::new();
-    for example in dataset.iter(Split::Validation) {
-        let example = example?;
-        if let Some(image) = example.image_id().filter(|i| wanted.contains(i)) {
-            found.push((image, example.file_name, example.image));
-            if found.len() == wanted.len() {
-                break;
+    let mut found: BTreeMap<ImageId, (String, Vec<u8>)> = BTreeMap::new();
+    let splits: Vec<Split> = dataset.splits().iter().map(|s| s.split).collect();
+    'splits: for split in splits {
+        for example in dataset.iter(split) {
+            let example = example?;
+            if let Some(image) = example.image_id().filter(|i| wanted.contains(i)) {
+                found.insert(image, (example.file_name, example.image));
+                if found.len() == wanted.len() {
+                    break 'splits;
+                }
             }
         }
     }
     let dir = dataset.dir().to_path_buf();
     found
         .into_par_iter()
-        .map(|(image, name, jpeg)| {
+        .map(|(image, (name, jpeg))| {
             let thumb = shrink(&jpeg, max_side)
                 .map_err(|message| Error::invalid(&dir, format!("example {name}"), message))?;
             Ok((image, thumb))

@@ -415,7 +415,7 @@ fn write_table(
             writeln!(
                 out,
                 "{name}: mistake severity {mean:.2} (mean height of the lowest common ancestor of \
-                 top-1 and nearest correct label in WordNet, 1 = sibling class, 18 = root; \
+                 top-1 and nearest accepted label in WordNet, 1 = sibling class, 18 = root; \
                  Bertinetto et al. 2020) over {} graded mistakes",
                 s.n
             )?;

@@ -144,14 +144,15 @@ pub struct Mistake {
     /// Whether the image is in ImageNet-M.
     pub imagenet_m: bool,
     /// How bad the mistake is: the height of the lowest common ancestor of the top-1 and the
-    /// nearest correct label in the WordNet tree ([`crate::hierarchy`]); `None` for a
-    /// background top-1 or an image with no correct label.
+    /// nearest label in `correct ∪ unclear` in the WordNet tree ([`crate::hierarchy`]);
+    /// `None` for a background top-1 or an image with neither list.
     pub severity: Option<u32>,
 }
 
 /// Mistake severity over the graded mistakes (Bertinetto et al. 2020): the height of the
-/// lowest common ancestor of the top-1 and the image's nearest correct label in the WordNet
-/// tree ([`crate::hierarchy::Hierarchy::lca_height`]). Graded mistakes are the graded
+/// lowest common ancestor of the top-1 and the image's nearest accepted label (`correct ∪
+/// unclear`, what would have been a hit) in the WordNet tree
+/// ([`crate::hierarchy::Hierarchy::lca_height`]). Graded mistakes are the graded
 /// images whose top-1 is `wrong` or `unreviewed`; a background top-1 has no class and is not
 /// counted here.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -298,7 +299,15 @@ pub fn evaluate(
             imagenet_m_hits += usize::from(status.is_hit());
         }
         if !status.is_hit() && (graded || record.imagenet_m) {
-            let severity = top1.and_then(|p| hierarchy.severity(p, &record.correct));
+            // The nearest of the labels the protocol would have accepted (correct ∪
+            // unclear): some graded images have only unclear ones.
+            let severity = top1.and_then(|p| {
+                let correct = hierarchy.severity(p, &record.correct);
+                correct
+                    .into_iter()
+                    .chain(hierarchy.severity(p, &record.unclear))
+                    .min()
+            });
             if let (true, Some(h)) = (graded, severity) {
                 severity_histogram[h as usize] += 1;
             }

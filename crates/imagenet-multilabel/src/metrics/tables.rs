@@ -47,7 +47,7 @@ pub fn write_per_class_csv(report: &Report, path: &Path) -> Result<()> {
 /// `wrong` or `unreviewed`; problematic rows are ImageNet-M images (graded there, not in the
 /// headline). A background top-1 (1001-output models) is written as `background` in both
 /// prediction columns, with status `wrong` and an empty `severity` (the LCA height of the
-/// top-1 and the nearest correct label, [`crate::hierarchy`]).
+/// top-1 and the nearest label in `correct ∪ unclear`, [`crate::hierarchy`]).
 pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
     write_table(
         path,

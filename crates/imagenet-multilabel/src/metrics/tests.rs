@@ -498,6 +498,7 @@ fn json_field_names_are_the_contract() {
             "counts",
             "coverage",
             "imagenet_m",
+            "mistake_severity",
             "multilabel_accuracy",
             "multilabel_accuracy_per_image",
             "multilabel_accuracy_strict",
@@ -535,6 +536,11 @@ fn json_field_names_are_the_contract() {
     );
     assert_eq!(v["imagenet_m"]["total"], 68);
     assert_eq!(v["counts"]["annotated"], 4000);
+    let severity = &v["mistake_severity"];
+    assert_eq!(severity["n"], r.mistake_severity.n);
+    assert_eq!(severity["histogram"].as_array().unwrap().len(), 19);
+    assert_eq!(severity["mean"], r.mistake_severity.mean.unwrap());
+    assert!(r.mistake_severity.n > 0);
     for key in [
         "predicted",
         "missing",
@@ -596,7 +602,8 @@ fn csv_tables() {
             "prediction_name",
             "status",
             "problematic",
-            "imagenet_m"
+            "imagenet_m",
+            "severity"
         ]
     );
     let rows: Vec<::csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
@@ -612,7 +619,10 @@ fn csv_tables() {
             ClassId(268).name(),
             "unreviewed",
             "false",
-            "true"
+            "true",
+            &Hierarchy::embedded()
+                .lca_height(ClassId(268), c)
+                .to_string()
         ]
     );
     // Nothing but the two tables is left behind.
@@ -790,4 +800,71 @@ fn random_inputs_give_a_consistent_report_or_a_mismatch() {
         assert_eq!(mean, r.multilabel_accuracy.value, "seed {seed}");
     }
     assert!(ok >= 8 && refused >= 2, "{ok} graded, {refused} refused");
+}
+
+#[test]
+fn mistake_severity_is_the_lca_height_to_the_nearest_accepted_label() {
+    // Heights from tests/data/severity/lca_heights.tsv (WordNet, scripts/goldens/severity.py):
+    // tench→goldfish 1 (cyprinid), Chihuahua→Mexican hairless 5 (dog), Chihuahua→timber
+    // wolf 6 (canine), sports car→tow truck 4 (motor vehicle), Chihuahua→sports car 15
+    // (whole).
+    let first = |class: u16| {
+        ImageId::all()
+            .find(|i| i.original_label().0 == class)
+            .unwrap()
+    };
+    let (tench, chihuahua, car) = (first(0), first(151), first(817));
+    let (wolf_img, hairless_img) = (first(269), first(268));
+    // Two images per class, so the problematic one leaves its class one to grade.
+    let a = hand_made(2, |r| {
+        if r.image == wolf_img {
+            // Two correct labels: the nearest decides.
+            r.correct = vec![ClassId(817), ClassId(151)];
+        }
+        if r.image == car {
+            // Only an unclear label: it is the label a hit would have needed.
+            r.correct = vec![];
+            r.unclear = vec![ClassId(817)];
+        }
+        if r.image == hairless_img {
+            // Problematic: listed (with its severity) but not counted.
+            r.problematic = true;
+        }
+    });
+    let p = predict(&a, 1, |r| {
+        Some(match r.image {
+            i if i == tench => ClassId(1),
+            i if i == chihuahua => ClassId(268),
+            i if i == car => ClassId(864),
+            i if i == wolf_img => ClassId(269),
+            i if i == hairless_img => ClassId(151),
+            _ => r.original,
+        })
+    });
+    let r = evaluate(&a, &p, &EvalOptions::default()).unwrap();
+    let s = &r.mistake_severity;
+    // The wolf image: top-1 timber wolf, nearest correct label Chihuahua (6), not the car (15).
+    assert_eq!(s.n, 4);
+    let mut expected = vec![0u64; 19];
+    for h in [1, 5, 4, 6] {
+        expected[h] += 1;
+    }
+    assert_eq!(s.histogram, expected);
+    assert_eq!(s.mean, Some(16.0 / 4.0));
+    let of = |i: ImageId| r.mistakes.iter().find(|m| m.image == i).unwrap().severity;
+    assert_eq!(of(tench), Some(1));
+    assert_eq!(of(wolf_img), Some(6));
+    assert_eq!(of(car), Some(4));
+    // The problematic image is not a graded mistake (no ImageNet-M either): not listed.
+    assert!(r.mistakes.iter().all(|m| m.image != hairless_img));
+}
+
+#[test]
+fn no_mistake_has_no_mean_severity() {
+    let a = hand_made(1, |_| {});
+    let p = predict(&a, 1, |r| Some(r.original));
+    let r = eval(&a, &p).unwrap();
+    assert_eq!(r.mistake_severity.n, 0);
+    assert_eq!(r.mistake_severity.mean, None);
+    assert!(serde_json::to_value(&r).unwrap()["mistake_severity"]["mean"].is_null());
 }
