@@ -19,8 +19,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 mkdir -p "$WORK"
 
-cargo build --release -q -p imagenet-multilabel-cli
-BIN=$TARGET/release/imagenet-multilabel
+# BIN=PATH times that binary instead of building the release one.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q -p imagenet-multilabel-cli
+  BIN=$TARGET/release/imagenet-multilabel
+fi
 export IMAGENET_MULTILABEL_HOME="$WORK/home"
 
 if [ ! -f "$WORK/demo/strong_model.npy" ]; then
