@@ -17,11 +17,26 @@ installed.
 from __future__ import annotations
 
 from . import _native
+from ._data import Annotations, build, classes, fetch, load_annotations
+from ._evaluate import evaluate
 from ._native import InputError
+from ._report import Counts, Coverage, Estimate, ImagenetM, RealCounts, Report
 
 __version__: str = _native.__version__
 
 __all__ = [
+    "Annotations",
+    "Counts",
+    "Coverage",
+    "Estimate",
+    "ImagenetM",
     "InputError",
+    "RealCounts",
+    "Report",
     "__version__",
+    "build",
+    "classes",
+    "evaluate",
+    "fetch",
+    "load_annotations",
 ]

@@ -1,7 +1,10 @@
 //! Library errors as Python exceptions: bad input is `InputError` (a `ValueError`), the
-//! environment is `OSError`; a panic becomes an exception, never a crash of the interpreter.
+//! environment is `OSError`; a panic becomes a `RuntimeError`, never a crash of the
+//! interpreter.
 
-use pyo3::exceptions::{PyOSError, PyValueError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 pyo3::create_exception!(
@@ -17,11 +20,16 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// The core library's error as a Python exception: [`InputError`] for bad input, `OSError`
-/// for everything else (I/O, the environment). The message is the whole chain of causes.
-#[allow(dead_code)] // used by the API modules as they land
-pub fn core(err: imagenet_multilabel::Error) -> PyErr {
-    let message = chain(&err);
+/// The core library's error as a Python exception, after `context` (what we were doing):
+/// [`InputError`] for bad input, `OSError` for everything else (I/O, the environment). The
+/// message is the whole chain of causes, as the CLI prints it.
+pub fn core_in(context: Option<&str>, err: &imagenet_multilabel::Error) -> PyErr {
+    let mut message = chain(err);
+    if let Some(context) = context {
+        if !message.contains(context) {
+            message = format!("{context}: {message}");
+        }
+    }
     if err.is_bad_input() {
         InputError::new_err(message)
     } else {
@@ -43,4 +51,18 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Runs `f`, turning a panic (a bug) into a `RuntimeError` that says so.
+pub fn guard<T>(f: impl FnOnce() -> T) -> PyResult<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        PyRuntimeError::new_err(format!(
+            "internal error in imagenet_multilabel (a bug, please report it): {what}"
+        ))
+    })
 }

@@ -7,6 +7,8 @@ use pyo3::prelude::*;
 
 // Each module holds one part of the API and adds it with `register`.
 mod errors;
+mod eval;
+mod tools;
 
 /// The extension module, `imagenet_multilabel._native`.
 ///
@@ -15,6 +17,8 @@ mod errors;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    eval::register(m)?;
+    tools::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
