@@ -147,7 +147,8 @@ def _as_array(value: Any) -> np.ndarray:
             array = np.asarray(value)
         except Exception as err:
             raise InputError(
-                f"cannot read the {type(value).__name__} as an array: {err}"
+                f"cannot read the {type(value).__name__} as an array (a ragged list? every "
+                f"row needs the same number of ranked ids): {err}"
             ) from err
     if array.dtype == object:
         raise InputError(
