@@ -32,7 +32,10 @@ def cli_path() -> Path:
         path = REPO / "target" / profile / "imagenet-multilabel"
         if path.is_file():
             return path
-    pytest.skip("the imagenet-multilabel binary is not built (cargo build -p imagenet-multilabel-cli)")
+    pytest.fail(
+        "the imagenet-multilabel binary is not built: run scripts/pytest.sh, or "
+        "cargo build -p imagenet-multilabel-cli (or set IMAGENET_MULTILABEL_CLI)"
+    )
 
 
 def cli_json(*args: str) -> dict:
