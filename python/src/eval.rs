@@ -209,7 +209,7 @@ fn grade(
 #[pyfunction]
 #[pyo3(signature = (array, address, nbytes, descr, shape, fortran_order, file_names, label,
     annotations, dataset, class_ids, background_class, allow_missing))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the Python keywords, one by one
 fn evaluate_array(
     py: Python<'_>,
     array: &Bound<'_, PyAny>,
@@ -265,6 +265,7 @@ fn evaluate_array(
 /// Grades JSON text: `{file_name: class or [classes]}` or an array of records.
 #[pyfunction]
 #[pyo3(signature = (text, label, annotations, dataset, class_ids, background_class, allow_missing))]
+#[allow(clippy::too_many_arguments)] // the Python keywords, one by one
 fn evaluate_json(
     py: Python<'_>,
     text: Vec<u8>,
@@ -291,6 +292,7 @@ fn evaluate_json(
 /// Grades a predictions file in any format the CLI reads.
 #[pyfunction]
 #[pyo3(signature = (path, format, annotations, dataset, class_ids, background_class, allow_missing))]
+#[allow(clippy::too_many_arguments)] // the Python keywords, one by one
 fn evaluate_path(
     py: Python<'_>,
     path: PathBuf,

@@ -27,6 +27,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
+/// `(path, sha256, size, version)` of an index's source.
+type SourceTuple = (String, String, u64, String);
+
 /// One column per field of the index, one entry per annotated image (by image number):
 /// `file_name, original_label, wnid, correct, wrong, unclear, is_problematic,
 /// is_imagenet_m`; and the source `(path, sha256, size, version)` and load warnings.
@@ -36,11 +39,7 @@ fn annotation_columns<'py>(
     py: Python<'py>,
     annotations: Option<PathBuf>,
     dataset: Option<PathBuf>,
-) -> PyResult<(
-    Bound<'py, PyDict>,
-    (String, String, u64, String),
-    Vec<String>,
-)> {
+) -> PyResult<(Bound<'py, PyDict>, SourceTuple, Vec<String>)> {
     let (index, warnings) = loaded_index(py, annotations, dataset)?;
     let records = index.records();
     let ids = |list: &[ClassId]| -> Vec<u16> { list.iter().map(|c| c.as_u16()).collect() };
@@ -262,7 +261,7 @@ fn fetch_annotations(
 #[pyfunction]
 #[pyo3(signature = (tar, out, format, annotations, splits, allow_missing, verify_images,
     force, shard_size, sync, progress))]
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // the Python keywords, one by one
 fn build_dataset<'py>(
     py: Python<'py>,
     tar: PathBuf,

@@ -1,3 +1,0 @@
-from ._native import InputError as InputError
-
-__version__: str
