@@ -51,9 +51,6 @@ def evaluate_path(
     background_class: bool,
     allow_missing: bool,
 ) -> Report: ...
-def index_source(
-    annotations: Optional[str] = None, dataset: Optional[str] = None
-) -> Tuple[str, str, int, str, List[str]]: ...
 def annotation_columns(
     annotations: Optional[str] = None, dataset: Optional[str] = None
 ) -> Tuple[Dict[str, List[Any]], _Source, List[str]]: ...

@@ -20,7 +20,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate_array, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_json, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate_path, m)?)?;
-    m.add_function(wrap_pyfunction!(index_source, m)?)?;
     Ok(())
 }
 
@@ -312,32 +311,6 @@ fn evaluate_path(
         format,
     )?;
     grade(py, &grading, |load| predictions::load(&path, load))
-}
-
-/// `(path, sha256, size, version)` of the index `annotations=` / `dataset=` select, loading
-/// it (once per process) if needed, and the warnings of a first load.
-#[pyfunction]
-#[pyo3(signature = (annotations=None, dataset=None))]
-fn index_source(
-    py: Python<'_>,
-    annotations: Option<PathBuf>,
-    dataset: Option<PathBuf>,
-) -> PyResult<(String, String, u64, String, Vec<String>)> {
-    let labels = labels(annotations, dataset)?;
-    let (index, warnings) = py.detach(|| {
-        guard(|| -> Result<_, Failure> {
-            let mut warnings = Vec::new();
-            Ok((index(&labels, &mut warnings)?, warnings))
-        })
-    })??;
-    let s = index.source();
-    Ok((
-        s.path.display().to_string(),
-        s.sha256.clone(),
-        s.size,
-        s.version.describe().to_string(),
-        warnings,
-    ))
 }
 
 /// The loaded index for `annotations=` / `dataset=` (for the annotation tables).
