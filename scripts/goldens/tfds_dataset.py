@@ -15,9 +15,10 @@ For each split the file records, in TFDS's order:
     example is checked to have the same);
   - `columns` and `rows`: per example, the label features' values, the image's shape and the
     sha256 of the decoded pixels (TFDS), of the Pillow pixels and of the JPEG bytes, and the
-    JPEG's colour mode; `rows` keeps the first FIRST examples and every grayscale or CMYK one
-    (with its position), `all_sha256` is the sha256 of every row's compact JSON, joined by
-    "\n" (row_json below), so that the file stays small and still pins every example.
+    JPEG's colour mode (Pillow's); `rows` keeps the first FIRST examples and every grayscale or
+    CMYK one (with its position); `all_sha256` is the sha256 of every row's compact JSON less
+    the mode, joined by "\n" (row_json below), so that the file stays small and still pins
+    every example.
 """
 
 import hashlib
@@ -81,7 +82,7 @@ def split_goldens(builder, split):
             [int(x) for x in ex[k]] for k in LISTS] + [
             bool(ex["is_problematic"]), list(ex["image"].shape), sha(ex["image"].tobytes()),
             sha(pil.tobytes()), sha(r["image"]), mode]
-        lines.append(row_json(row))
+        lines.append(row_json(row[:-1]))
         if i < FIRST or mode != "RGB":
             rows.append(row)
     return {"dtypes": dtypes, "count": len(lines), "columns": COLUMNS, "rows": rows,
