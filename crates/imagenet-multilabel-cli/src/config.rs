@@ -118,12 +118,7 @@ pub fn warn(message: &str) {
 
 /// The `annotations` object of the JSON reports.
 pub fn source_json(source: &Source) -> serde_json::Value {
-    serde_json::json!({
-        "path": source.path.display().to_string(),
-        "sha256": source.sha256,
-        "size": source.size,
-        "version": source.version,
-    })
+    imagenet_multilabel::metrics::output::source_json(source)
 }
 
 #[cfg(test)]

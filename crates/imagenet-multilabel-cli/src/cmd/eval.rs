@@ -4,10 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use imagenet_multilabel::metrics::{self, Difference, Estimate, EvalOptions, Report};
+use imagenet_multilabel::metrics::{self, EvalOptions, Report};
 use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
 use imagenet_multilabel::{tfds, Annotations};
-use serde_json::json;
 
 use crate::config::{self, UsageError};
 
@@ -76,31 +75,13 @@ pub fn run(args: Args) -> Result<()> {
             metrics::write_mistakes_csv(report, &path)?;
         }
     }
-    let differences = differences_from_first(&reports);
+    let differences = metrics::output::differences_from_first(&reports);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let comparisons: Vec<_> = reports
-            .iter()
-            .zip(&differences)
-            .skip(1)
-            .map(|(r, d)| {
-                json!({
-                    "predictions": r.predictions,
-                    "baseline": reports[0].predictions,
-                    "multilabel_accuracy_difference": d,
-                })
-            })
-            .collect();
-        let value = json!({
-            "schema": 1,
-            "tool_version": env!("CARGO_PKG_VERSION"),
-            "annotations": config::source_json(annotations.source()),
-            "models": reports,
-            "comparisons": comparisons,
-        });
+        let value = metrics::output::report_json(annotations.source(), &reports, &differences);
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        write_table(
+        metrics::output::write_table(
             &mut out,
             &annotations,
             &reports,
@@ -139,237 +120,4 @@ fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<Report>> {
             Ok(metrics::evaluate(annotations, &predictions, &options)?)
         })
         .collect()
-}
-
-/// For each model after the first, its paired headline difference from the first (None for
-/// the first, and where the two were not graded on the same images).
-fn differences_from_first(reports: &[Report]) -> Vec<Option<Difference>> {
-    reports
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            (i > 0)
-                .then(|| metrics::compare(r, &reports[0]).ok())
-                .flatten()
-        })
-        .collect()
-}
-
-fn pct(e: &Estimate) -> String {
-    format!("{:.2}", 100.0 * e.value)
-}
-
-fn ci(e: &Estimate) -> String {
-    format!("[{:.2}, {:.2}]", 100.0 * e.ci95[0], 100.0 * e.ci95[1])
-}
-
-fn write_table(
-    out: &mut impl Write,
-    annotations: &Annotations,
-    reports: &[Report],
-    differences: &[Option<Difference>],
-    from_dataset: bool,
-) -> Result<()> {
-    let source = annotations.source();
-    if from_dataset {
-        // The dataset keeps the identity of the annotations it was built from (a TFDS
-        // build of its own has none to report).
-        match tfds::read_provenance(&source.path).ok().flatten() {
-            Some(_) => writeln!(
-                out,
-                "labels: the built dataset {}, from annotations sha256 {} — {}",
-                source.path.display(),
-                source.sha256,
-                source.version.describe()
-            )?,
-            None => writeln!(
-                out,
-                "labels: the built dataset {} (no record of its annotations)",
-                source.path.display()
-            )?,
-        }
-    } else {
-        writeln!(
-            out,
-            "annotations: {} — {}",
-            source.path.display(),
-            source.version.describe()
-        )?;
-    }
-    if let Some(r) = reports.first() {
-        writeln!(
-            out,
-            "graded: {} of {} annotated images ({} problematic excluded); ImageNet-M: {} images",
-            r.counts.graded, r.counts.annotated, r.counts.problematic, r.imagenet_m.total
-        )?;
-    }
-    writeln!(out)?;
-    let header = [
-        "model",
-        "Δ vs first",
-        "ML acc %",
-        "95% CI",
-        "strict %",
-        "per-image %",
-        "ML top-5 %",
-        "ImageNet-M",
-        "ReaL % [95% CI]",
-        "orig top-1 %",
-        "unreviewed",
-    ];
-    let names = model_names(reports);
-    let rows: Vec<[String; 11]> = reports
-        .iter()
-        .zip(&names)
-        .zip(differences)
-        .map(|((r, name), d)| {
-            [
-                name.clone(),
-                d.map_or_else(
-                    || "-".to_string(),
-                    |d| {
-                        format!(
-                            "{:+.2} [{:+.2}, {:+.2}]",
-                            100.0 * d.value,
-                            100.0 * d.ci95[0],
-                            100.0 * d.ci95[1]
-                        )
-                    },
-                ),
-                pct(&r.multilabel_accuracy),
-                ci(&r.multilabel_accuracy),
-                pct(&r.multilabel_accuracy_strict),
-                pct(&r.multilabel_accuracy_per_image),
-                r.multilabel_top5_accuracy
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), pct),
-                format!("{}/{}", r.imagenet_m.correct, r.imagenet_m.total),
-                r.real_accuracy
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), |e| format!("{} {}", pct(e), ci(e))),
-                pct(&r.top1_original_annotated),
-                r.counts.unreviewed.to_string(),
-            ]
-        })
-        .collect();
-    // The difference column only means something with several models.
-    let shown: Vec<usize> = (0..header.len())
-        .filter(|&c| c != 1 || reports.len() > 1)
-        .collect();
-    let header: Vec<&str> = shown.iter().map(|&c| header[c]).collect();
-    let rows: Vec<Vec<String>> = rows
-        .into_iter()
-        .map(|row| shown.iter().map(|&c| row[c].clone()).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "{}", line(header))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "ML acc: per-class mean of top-1 in correct ∪ unclear over non-problematic images (the official metric); \
-         strict: correct only; per-image: micro average; orig top-1: original label on the same images; \
-         unreviewed: top-1 in none of the reviewed lists (graded as wrong — worth a look). \
-         ReaL: top-1 in the image's ReaL label list (Beyer et al. 2020), per image, over all \
-         images with a prediction and a non-empty list (the authors' figure needs all 50,000). \
-         `info --cite` prints the BibTeX."
-    )?;
-    if reports.len() > 1 {
-        writeln!(
-            out,
-            "Δ vs first: paired difference in ML acc from the first model, with its 95% CI \
-             (only when both were graded on the same images)."
-        )?;
-    }
-    for (r, name) in reports.iter().zip(&names) {
-        let c = &r.coverage;
-        if c.missing > 0 || c.imagenet_m_missing > 0 {
-            writeln!(
-                out,
-                "{name}: PARTIAL coverage (--allow-missing): {} of {} graded images have a prediction ({:.2}%), \
-                 {} ImageNet-M images have none; figures are over the covered images only",
-                c.predicted,
-                c.predicted + c.missing,
-                100.0 * c.fraction,
-                c.imagenet_m_missing
-            )?;
-        }
-        let real = &r.real_counts;
-        if real.missing > 0 {
-            let top5 = r.real_top5_accuracy.as_ref().map_or_else(String::new, |e| {
-                format!("; ReaL top-5 {}% {}", pct(e), ci(e))
-            });
-            writeln!(
-                out,
-                "{name}: ReaL on {} of the 46,837 images with a ReaL label ({:.2}%), not the \
-                 authors' full-set figure; {} images with an empty ReaL list left out{top5}",
-                real.graded,
-                100.0 * real.coverage,
-                real.excluded_empty
-            )?;
-        } else if let Some(e) = &r.real_top5_accuracy {
-            writeln!(out, "{name}: ReaL top-5 {}% {}", pct(e), ci(e))?;
-        }
-        if r.counts.background > 0 {
-            writeln!(
-                out,
-                "{name}: {} graded images have the background class as top-1 (graded as misses)",
-                r.counts.background
-            )?;
-        }
-        if let Some(all) = &r.top1_original_all {
-            writeln!(
-                out,
-                "{name}: top-1 on all 50,000 validation images {}% {}",
-                pct(all),
-                ci(all)
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// The models' file names, or their paths as given where two file names are the same.
-fn model_names(reports: &[Report]) -> Vec<String> {
-    let file_names: Vec<String> = reports
-        .iter()
-        .map(|r| {
-            Path::new(&r.predictions).file_name().map_or_else(
-                || r.predictions.clone(),
-                |n| n.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    let unique = file_names
-        .iter()
-        .collect::<std::collections::HashSet<_>>()
-        .len()
-        == file_names.len();
-    if unique {
-        file_names
-    } else {
-        reports.iter().map(|r| r.predictions.clone()).collect()
-    }
 }

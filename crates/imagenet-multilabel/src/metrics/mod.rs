@@ -21,6 +21,7 @@
 
 pub mod compare;
 pub mod interval;
+pub mod output;
 pub mod real;
 
 mod tables;
@@ -36,7 +37,10 @@ use crate::predictions::Predictions;
 
 pub use self::compare::{compare, Difference};
 pub use self::real::RealCounts;
-pub use self::tables::{per_model_paths, write_mistakes_csv, write_per_class_csv};
+pub use self::tables::{
+    mistakes_table, per_class_table, per_model_paths, write_mistakes_csv, write_per_class_csv,
+    Cell, Table,
+};
 
 /// How many image names an error message lists before saying "and N more".
 const LISTED: usize = 5;

@@ -10,13 +10,47 @@ use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use crate::index::LabelStatus;
 
-/// Writes one row per class, in id order: `id, wnid, name, is_dog, is_organism, graded,
-/// correct, accuracy` (`graded`: graded images with a prediction; `correct`: those whose
-/// top-1 is in `correct ∪ unclear`; `accuracy = correct / graded`).
-pub fn write_per_class_csv(report: &Report, path: &Path) -> Result<()> {
-    write_table(
-        path,
-        &[
+/// One cell of a [`Table`]: typed, so a front end can hand out numbers and booleans, and
+/// written to CSV as its [`std::fmt::Display`] (`true`/`false`, the shortest decimal that
+/// reads back to the same f64).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// A count or an id.
+    Int(i64),
+    /// A fraction.
+    Float(f64),
+    /// A flag.
+    Bool(bool),
+    /// A name.
+    Text(String),
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Int(v) => write!(f, "{v}"),
+            Cell::Float(v) => write!(f, "{v}"),
+            Cell::Bool(v) => write!(f, "{v}"),
+            Cell::Text(v) => f.write_str(v),
+        }
+    }
+}
+
+/// A table of the report: column names and rows of cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The column names (the CSV header).
+    pub columns: &'static [&'static str],
+    /// The rows, each with one cell per column.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One row per class, in id order: `id, wnid, name, is_dog, is_organism, graded, correct,
+/// accuracy` (`graded`: graded images with a prediction; `correct`: those whose top-1 is in
+/// `correct ∪ unclear`; `accuracy = correct / graded`).
+pub fn per_class_table(report: &Report) -> Table {
+    Table {
+        columns: &[
             "id",
             "wnid",
             "name",
@@ -26,31 +60,33 @@ pub fn write_per_class_csv(report: &Report, path: &Path) -> Result<()> {
             "correct",
             "accuracy",
         ],
-        report.per_class.iter().map(|row| {
-            let info = row.class.info();
-            vec![
-                row.class.to_string(),
-                info.wnid.to_string(),
-                info.clean_name.to_string(),
-                info.is_dog.to_string(),
-                info.is_organism.to_string(),
-                row.graded.to_string(),
-                row.correct.to_string(),
-                row.accuracy().to_string(),
-            ]
-        }),
-    )
+        rows: report
+            .per_class
+            .iter()
+            .map(|row| {
+                let info = row.class.info();
+                vec![
+                    Cell::Int(i64::from(row.class.as_u16())),
+                    Cell::Text(info.wnid.to_string()),
+                    Cell::Text(info.clean_name.to_string()),
+                    Cell::Bool(info.is_dog),
+                    Cell::Bool(info.is_organism),
+                    Cell::Int(i64::from(row.graded)),
+                    Cell::Int(i64::from(row.correct)),
+                    Cell::Float(row.accuracy()),
+                ]
+            })
+            .collect(),
+    }
 }
 
-/// Writes one row per mistake, by image number: `file, original_id, original_name,
-/// prediction_id, prediction_name, status, problematic, imagenet_m`. `status` is `wrong` or
-/// `unreviewed`; problematic rows are ImageNet-M images (graded there, not in the headline).
-/// A background top-1 (1001-output models) is written as `background` in both prediction
-/// columns, with status `wrong`.
-pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
-    write_table(
-        path,
-        &[
+/// One row per mistake, by image number: `file, original_id, original_name, prediction_id,
+/// prediction_name, status, problematic, imagenet_m`. `status` is `wrong` or `unreviewed`;
+/// problematic rows are ImageNet-M images (graded there, not in the headline). A background
+/// top-1 (1001-output models) is `background` in both prediction columns, with status `wrong`.
+pub fn mistakes_table(report: &Report) -> Table {
+    Table {
+        columns: &[
             "file",
             "original_id",
             "original_name",
@@ -60,20 +96,36 @@ pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
             "problematic",
             "imagenet_m",
         ],
-        report.mistakes.iter().map(|m: &Mistake| {
-            vec![
-                m.image.file_name(),
-                m.original.to_string(),
-                m.original.name().to_string(),
-                m.prediction
-                    .map_or_else(|| "background".to_string(), |c| c.to_string()),
-                m.prediction.map_or("background", |c| c.name()).to_string(),
-                status_name(m.status).to_string(),
-                m.problematic.to_string(),
-                m.imagenet_m.to_string(),
-            ]
-        }),
-    )
+        rows: report
+            .mistakes
+            .iter()
+            .map(|m: &Mistake| {
+                vec![
+                    Cell::Text(m.image.file_name()),
+                    Cell::Int(i64::from(m.original.as_u16())),
+                    Cell::Text(m.original.name().to_string()),
+                    m.prediction.map_or_else(
+                        || Cell::Text("background".to_string()),
+                        |c| Cell::Int(i64::from(c.as_u16())),
+                    ),
+                    Cell::Text(m.prediction.map_or("background", |c| c.name()).to_string()),
+                    Cell::Text(status_name(m.status).to_string()),
+                    Cell::Bool(m.problematic),
+                    Cell::Bool(m.imagenet_m),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Writes [`per_class_table`] as CSV.
+pub fn write_per_class_csv(report: &Report, path: &Path) -> Result<()> {
+    write_table(path, &per_class_table(report))
+}
+
+/// Writes [`mistakes_table`] as CSV.
+pub fn write_mistakes_csv(report: &Report, path: &Path) -> Result<()> {
+    write_table(path, &mistakes_table(report))
 }
 
 /// Where each model's table goes when one `template` (`classes.csv`) serves several models:
@@ -150,16 +202,13 @@ fn status_name(status: LabelStatus) -> &'static str {
     }
 }
 
-fn write_table(
-    path: &Path,
-    header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<()> {
+fn write_table(path: &Path, table: &Table) -> Result<()> {
     let io = |e: csv::Error| Error::io(path, e.into());
     let mut out = csv::Writer::from_writer(AtomicFile::create(path)?);
-    out.write_record(header).map_err(io)?;
-    for row in rows {
-        out.write_record(&row).map_err(io)?;
+    out.write_record(table.columns).map_err(io)?;
+    for row in &table.rows {
+        out.write_record(row.iter().map(Cell::to_string))
+            .map_err(io)?;
     }
     let file = out
         .into_inner()

@@ -29,7 +29,13 @@ pub const GROUND_TRUTH_KEYS: [&str; 5] =
 /// Reads a JSON file: an object `{file_name: class or [classes]}` or an array of records.
 pub(crate) fn load_object(path: &Path, ids: &Ids) -> Result<Predictions> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = strip_bom(&bytes);
+    object_from_bytes(path, &bytes, ids)
+}
+
+/// Reads JSON text (the content of `path`): an object `{file_name: class or [classes]}` or an
+/// array of records.
+pub(crate) fn object_from_bytes(path: &Path, bytes: &[u8], ids: &Ids) -> Result<Predictions> {
+    let text = strip_bom(bytes);
     if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::invalid(
             path,

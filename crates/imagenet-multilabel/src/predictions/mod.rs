@@ -358,9 +358,70 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
         Some(format) => format,
         None => sniff(path)?,
     };
+    load_with(path, options, |ids| read(path, format, ids))
+}
+
+/// A contiguous array in memory, as NumPy's array interface describes it: the element type
+/// in `.npy` notation (`descr`: `<f4`, `<f2`, `<i8`, `|u1`, …), the shape and the bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrayRef<'a> {
+    /// The element type as NumPy writes it (`dtype.str`): byte order, kind, size in bytes.
+    pub descr: &'a str,
+    /// The shape: `[N, 1000]` scores, `[N]` ids or `[N, k]` ranked ids.
+    pub shape: &'a [u64],
+    /// The elements, exactly `shape.product() × size` bytes.
+    pub data: &'a [u8],
+    /// Whether the elements are in column-major (Fortran) order rather than row-major (C).
+    pub fortran_order: bool,
+    /// Each row's image name (`ILSVRC2012_val_00000001.JPEG`, with any directory or
+    /// extension); `None` when the rows are all 50,000 validation images in order.
+    pub file_names: Option<&'a [String]>,
+}
+
+/// Reads predictions from an array in memory (an `np.ndarray` given to the Python package),
+/// exactly as [`load`] reads the same array saved as `.npy` (or `.npz` with `file_names`):
+/// the same checks, messages and class-id numbering check. `label` names the array in
+/// messages and in the report. The bytes are read in place, never copied.
+pub fn from_array(label: &Path, array: ArrayRef<'_>, options: &LoadOptions) -> Result<Predictions> {
+    let names = match array.file_names {
+        Some(names) => Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    image_from_name(name)
+                        .map_err(|m| Error::invalid(label, format!("file_names[{i}]"), m))
+                })
+                .collect::<Result<Vec<ImageId>>>()?,
+        ),
+        None => None,
+    };
+    let parsed = npy::Array::in_memory(array.descr, array.shape, array.fortran_order, array.data)
+        .map_err(|e| Error::invalid(label, e.at, e.message))?;
+    load_with(label, options, |ids| {
+        parsed.predictions(label, "", names.as_deref(), ids)
+    })
+}
+
+/// Reads predictions from JSON text in memory (a Python `dict` given to the Python package,
+/// serialised): `{file_name: class or [ranked classes]}` or an array of records, exactly as
+/// [`load`] reads a JSON file. `label` names the input in messages and in the report.
+pub fn from_json(label: &Path, text: &[u8], options: &LoadOptions) -> Result<Predictions> {
+    load_with(label, options, |ids| {
+        json::object_from_bytes(label, text, ids)
+    })
+}
+
+/// [`load`]'s checks around one way of reading the input (`read`, called again with other
+/// readings of integer ids when the ids look misnumbered).
+fn load_with(
+    path: &Path,
+    options: &LoadOptions,
+    read: impl Fn(&Ids) -> Result<Predictions>,
+) -> Result<Predictions> {
     let given = options.reading();
     let ids = Ids::new(given);
-    let loaded = read(path, format, &ids);
+    let loaded = read(&ids);
     let mut predictions = match loaded {
         Ok(p) => p,
         Err(error) => {
@@ -371,7 +432,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
                     Error::Invalid { at, .. } => format!("{at}: id {id} is out of range"),
                     other => other.to_string(),
                 };
-                if let Some(mismatch) = better_reading(path, format, given, Err(why), None) {
+                if let Some(mismatch) = better_reading(&read, given, Err(why), None) {
                     return Err(Error::ClassIds {
                         path: path.to_path_buf(),
                         mismatch: Box::new(mismatch),
@@ -398,7 +459,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Predictions> {
         && images >= class_ids::MIN_IMAGES_TO_JUDGE
         && top1 < class_ids::CHANCE_TOP1
     {
-        if let Some(mismatch) = better_reading(path, format, given, Ok(top1), Some(&predictions)) {
+        if let Some(mismatch) = better_reading(&read, given, Ok(top1), Some(&predictions)) {
             return Err(Error::ClassIds {
                 path: path.to_path_buf(),
                 mismatch: Box::new(mismatch),
@@ -421,16 +482,15 @@ fn read(path: &Path, format: Format, ids: &Ids) -> Result<Predictions> {
     }
 }
 
-/// The alternative reading of `path` with the best top-1 against the original labels, if it
-/// is above chance over enough images. `as_given` is the top-1 as asked, or why the file
+/// The alternative reading of the input (`read` reads it with other ids) with the best top-1
+/// against the original labels, if it is above chance over enough images. `as_given` is the top-1 as asked, or why the file
 /// cannot be read so; `loaded` is the file as read when it could be.
 ///
 /// With the file loaded, each reading's top-1 is first estimated from the loaded top-1s
 /// (every reading maps ids one to one), so a weak or random model costs no second read;
 /// only a reading whose estimate is above chance is read from the file to confirm it.
 fn better_reading(
-    path: &Path,
-    format: Format,
+    read: &impl Fn(&Ids) -> Result<Predictions>,
     given: Reading,
     as_given: Result<f64, String>,
     loaded: Option<&Predictions>,
@@ -449,7 +509,7 @@ fn better_reading(
     let mut best: Option<(Reading, f64, usize)> = None;
     for (reading, _) in candidates {
         // A reading that fails (its own range, say) is simply not a candidate.
-        let Ok(p) = read(path, format, &Ids::new(reading)) else {
+        let Ok(p) = read(&Ids::new(reading)) else {
             continue;
         };
         let (hits, images) = class_ids::original_top1(&p);

@@ -217,6 +217,40 @@ impl<'a> Array<'a> {
         })
     }
 
+    /// An array in memory given by its element type in `.npy` notation (`<f4`), shape,
+    /// layout and bytes, checked as [`Array::parse`] checks a file's.
+    pub(crate) fn in_memory(
+        descr: &str,
+        shape: &[u64],
+        fortran_order: bool,
+        data: &'a [u8],
+    ) -> Result<Array<'a>, ParseError> {
+        let dtype = Dtype::parse(descr).ok_or_else(|| {
+            parse_error(
+                "dtype",
+                format!("dtype {descr:?} is neither float scores nor integer class ids"),
+            )
+        })?;
+        let expected = shape
+            .iter()
+            .try_fold(dtype.size as u64, |acc, &d| acc.checked_mul(d));
+        if expected != Some(data.len() as u64) {
+            return Err(parse_error(
+                "shape",
+                format!(
+                    "shape {shape:?} of {descr} does not match the {} bytes of data",
+                    data.len()
+                ),
+            ));
+        }
+        Ok(Array {
+            dtype,
+            shape: shape.to_vec(),
+            fortran_order,
+            data,
+        })
+    }
+
     /// The predictions this array holds. `at` prefixes every place in messages (an npz
     /// member name); `names` gives each row's image (else rows are images 1..=50,000).
     pub(crate) fn predictions(

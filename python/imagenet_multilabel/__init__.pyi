@@ -1,0 +1,3 @@
+from ._native import InputError as InputError
+
+__version__: str
