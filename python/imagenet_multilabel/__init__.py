@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from . import _native
 from ._native import InputError
+from .dataset import Dataset
 
 __version__: str = _native.__version__
 
 __all__ = [
+    "Dataset",
     "InputError",
     "__version__",
 ]

@@ -69,7 +69,9 @@ impl DatasetReader {
         let pool = rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("iml-dataset-{i}"))
             .build()
-            .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("cannot start threads: {e}")))?;
+            .map_err(|e| {
+                pyo3::exceptions::PyOSError::new_err(format!("cannot start threads: {e}"))
+            })?;
         if let Some(old) = guard.take() {
             if old.pid != pid {
                 // Inherited: its pool is leaked by State::drop; its files close here.
@@ -86,7 +88,11 @@ impl DatasetReader {
     }
 
     fn index(&self, index: i64) -> PyResult<u64> {
-        let i = if index < 0 { index + self.len as i64 } else { index };
+        let i = if index < 0 {
+            index + self.len as i64
+        } else {
+            index
+        };
         if i < 0 || i as u64 >= self.len {
             return Err(PyIndexError::new_err(format!(
                 "index {index} is out of range: split {} holds {} examples",
@@ -110,7 +116,12 @@ fn read(access: &RandomAccess, i: u64, how: Option<Decode>) -> Result<Item, Erro
 }
 
 /// Reads `range` on the state's pool.
-fn read_range(state: &State, start: u64, end: u64, how: Option<Decode>) -> Vec<Result<Item, Error>> {
+fn read_range(
+    state: &State,
+    start: u64,
+    end: u64,
+    how: Option<Decode>,
+) -> Vec<Result<Item, Error>> {
     state
         .pool
         .install(|| state.access.map_range(start..end, |i, a| read(a, i, how)))
@@ -120,7 +131,9 @@ fn read_range(state: &State, start: u64, end: u64, how: Option<Decode>) -> Vec<R
 /// correct, wrong, unclear, is_problematic); image is a bytearray of RGB pixels (writable,
 /// so numpy's view of it is too) or, undecoded, the JPEG as bytes (height = width = 0).
 fn to_python<'py>(py: Python<'py>, (ex, rgb): Item) -> PyResult<Bound<'py, PyTuple>> {
-    let ids = |v: &[imagenet_multilabel::ClassId]| -> Vec<i64> { v.iter().map(|c| c.index() as i64).collect() };
+    let ids = |v: &[imagenet_multilabel::ClassId]| -> Vec<i64> {
+        v.iter().map(|c| c.index() as i64).collect()
+    };
     let (image, h, w): (Bound<'py, PyAny>, u32, u32) = match rgb {
         Some((pixels, h, w)) => (PyByteArray::new(py, &pixels).into_any(), h, w),
         None => (PyBytes::new(py, &ex.image).into_any(), 0, 0),
@@ -180,12 +193,19 @@ impl DatasetReader {
         let i = self.index(index)?;
         let state = self.state()?;
         let how = self.decode;
-        let item = py.detach(|| read(&state.access, i, how)).map_err(errors::core)?;
+        let item = py
+            .detach(|| read(&state.access, i, how))
+            .map_err(errors::core)?;
         to_python(py, item)
     }
 
     /// Examples `start..start+count` (clamped), read and decoded in parallel.
-    fn batch<'py>(&self, py: Python<'py>, start: u64, count: u64) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+    fn batch<'py>(
+        &self,
+        py: Python<'py>,
+        start: u64,
+        count: u64,
+    ) -> PyResult<Vec<Bound<'py, PyTuple>>> {
         let state = self.state()?;
         let how = self.decode;
         let items = py.detach(|| read_range(&state, start, start.saturating_add(count), how));
@@ -253,7 +273,11 @@ impl Batches {
         if let Some(e) = self.deferred.take() {
             return Err(errors::core(e));
         }
-        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         let (end, items) = match pending {
             Some((end, rx)) => match py.detach(move || rx.recv()) {
                 Ok(items) => (end, items),

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 // Each module holds one part of the API and adds it with `register`.
+mod dataset;
 mod errors;
 
 /// The extension module, `imagenet_multilabel._native`.
@@ -15,6 +16,7 @@ mod errors;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    dataset::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
