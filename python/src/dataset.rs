@@ -8,7 +8,7 @@
 //! in the child and sharing the parent's open files is not ours to decide.
 
 use std::mem::ManuallyDrop;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::{Arc, Mutex};
 
@@ -24,6 +24,9 @@ use crate::errors;
 /// One example read (and decoded) outside the GIL: the JPEG bytes or RGB pixels with their
 /// height and width, then the labels.
 type Item = (Example, Option<(Vec<u8>, u32, u32)>);
+
+/// A batch being read in the background: where it ends, and where its examples will arrive.
+type Pending = (u64, Receiver<Vec<Result<Item, Error>>>);
 
 /// What one process holds: the open split and a thread pool.
 struct State {
@@ -53,7 +56,7 @@ pub struct DatasetReader {
     state: Mutex<Option<Arc<State>>>,
 }
 
-fn open(path: &PathBuf, split: Split) -> Result<RandomAccess, Error> {
+fn open(path: &Path, split: Split) -> Result<RandomAccess, Error> {
     Dataset::open(path)?.random_access(split)
 }
 
@@ -240,14 +243,14 @@ pub struct Batches {
     next: u64,
     end: u64,
     batch: u64,
-    pending: Mutex<Option<(u64, Receiver<Vec<Result<Item, Error>>>)>>,
+    pending: Mutex<Option<Pending>>,
     /// The error of an example whose batch predecessors were returned first.
     deferred: Option<Error>,
 }
 
 impl Batches {
     /// Starts reading the batch at `self.next` on the pool; returns where it ends.
-    fn spawn(&self, start: u64) -> Option<(u64, Receiver<Vec<Result<Item, Error>>>)> {
+    fn spawn(&self, start: u64) -> Option<Pending> {
         if start >= self.end {
             return None;
         }
