@@ -276,6 +276,12 @@ impl Batches {
         if let Some(e) = self.deferred.take() {
             return Err(errors::core(e));
         }
+        if self.state.pid != std::process::id() {
+            // The pool behind this iterator has no threads in a forked child.
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "this iterator was started in the parent process: iterate the Dataset again in this one",
+            ));
+        }
         let pending = self
             .pending
             .lock()

@@ -181,3 +181,29 @@ def test_corrupt_shards_name_the_file_and_offset(data_dir, tmp_path):
     shard.unlink()
     with pytest.raises(OSError, match="imagenet_m.tfrecord-00000-of-00001"):
         iml.Dataset(root, split="imagenet_m")
+
+
+def _next_in_child(it, queue):
+    try:
+        for _ in it:  # the rest of the current batch is already in Python, then the next one
+            pass
+        queue.put("no error")
+    except RuntimeError as e:
+        queue.put(str(e))
+
+
+def test_an_iterator_started_before_fork_refuses_to_continue_in_the_child(data_dir):
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    ds = iml.Dataset(data_dir, split="imagenet_m")
+    it = iter(ds)
+    next(it)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    p = ctx.Process(target=_next_in_child, args=(it, queue))
+    p.start()
+    message = queue.get(timeout=60)
+    p.join(timeout=60)
+    assert "started in the parent process: iterate the Dataset again" in message
+    # The parent's iterator goes on.
+    assert sum(1 for _ in it) == len(ds) - 1
