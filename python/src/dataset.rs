@@ -75,12 +75,9 @@ impl DatasetReader {
             .map_err(|e| {
                 pyo3::exceptions::PyOSError::new_err(format!("cannot start threads: {e}"))
             })?;
-        if let Some(old) = guard.take() {
-            if old.pid != pid {
-                // Inherited: its pool is leaked by State::drop; its files close here.
-                drop(old);
-            }
-        }
+        // A state inherited through fork: its files close here, its pool is left alone
+        // (State::drop).
+        drop(guard.take());
         let state = Arc::new(State {
             pid,
             access,
