@@ -1,8 +1,8 @@
 """The expert multi-label view of the ImageNet validation set, from Python.
 
 Grade a model exactly as the dataset's authors prescribe (``evaluate``), read the
-annotations (``load_annotations``, ``classes``), download them (``fetch``) and build the
-dataset (``build``) -- the same Rust core as the ``imagenet-multilabel`` command, in process.
+annotations (``load_annotations``, ``classes``), download them (``fetch``), build the
+dataset (``build``) and read it back (``Dataset``) -- the same Rust core as the ``imagenet-multilabel`` command, in process.
 
     >>> import imagenet_multilabel as iml
     >>> report = iml.evaluate(logits)          # numpy [50000, 1000], ids [N], top-k [N, k], a dict, a path
@@ -21,6 +21,7 @@ from ._data import Annotations, build, classes, fetch, load_annotations
 from ._evaluate import evaluate
 from ._native import InputError
 from ._report import Counts, Coverage, Estimate, ImagenetM, RealCounts, Report
+from .dataset import Dataset
 
 __version__: str = _native.__version__
 
@@ -29,6 +30,7 @@ __all__ = [
     "Counts",
     "Coverage",
     "Estimate",
+    "Dataset",
     "ImagenetM",
     "InputError",
     "RealCounts",

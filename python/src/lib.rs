@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 // Each module holds one part of the API and adds it with `register`.
+mod dataset;
 mod errors;
 mod eval;
 mod tools;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     eval::register(m)?;
     tools::register(m)?;
+    dataset::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -682,3 +682,243 @@ fn decoded_images_are_rgb_like_tensorflow_yields_them() {
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(failed[0].contains(&images[2].to_string()), "{}", failed[0]);
 }
+
+/// Splits the validation shard of a written dataset into two shard files (the first holding
+/// `first` records) and says so in `dataset_info.json`, as a large build would shard it.
+fn split_validation_shard(dir: &Path, first: usize) {
+    let version_dir = dir.join("imagenet2012_multilabel/3.0.0");
+    let shard = shard_of(dir, "validation");
+    let bytes = fs::read(&shard).unwrap();
+    let mut at = 0usize;
+    let mut count = 0usize;
+    let mut cut = 0usize;
+    while at < bytes.len() {
+        if count == first {
+            cut = at;
+        }
+        let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+        at += len + 16;
+        count += 1;
+    }
+    fs::remove_file(&shard).unwrap();
+    let name = |k: usize| {
+        version_dir.join(format!(
+            "imagenet2012_multilabel-validation.tfrecord-0000{k}-of-00002"
+        ))
+    };
+    fs::write(name(0), &bytes[..cut]).unwrap();
+    fs::write(name(1), &bytes[cut..]).unwrap();
+    let info_path = version_dir.join("dataset_info.json");
+    let mut info: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&info_path).unwrap()).unwrap();
+    let splits = info["splits"].as_array_mut().unwrap();
+    let validation = splits
+        .iter_mut()
+        .find(|s| s["name"] == "validation")
+        .unwrap();
+    validation["shardLengths"] =
+        serde_json::json!([first.to_string(), (count - first).to_string()]);
+    fs::write(&info_path, serde_json::to_string(&info).unwrap()).unwrap();
+}
+
+#[test]
+fn random_access_equals_the_sequential_read_across_shards() {
+    let ann = annotations(120, 9);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 3);
+    split_validation_shard(dir.path(), 47);
+    let ds = Dataset::open(dir.path()).unwrap();
+    assert_eq!(ds.split(Split::Validation).unwrap().shard_lengths, [47, 73]);
+    for split in Split::ALL {
+        let seq: Vec<Example> = ds.iter(split).collect::<Result<_, _>>().unwrap();
+        let ra = ds.random_access(split).unwrap();
+        assert_eq!(ra.len(), seq.len() as u64);
+        // Backwards, so that the second shard is indexed before the first.
+        for i in (0..seq.len()).rev() {
+            let got = ra.get(i as u64).unwrap();
+            assert_eq!(got, seq[i], "example {i} of {}", split.name());
+            assert_eq!(got, expected(&ann, got.image_id().unwrap()));
+        }
+        // In parallel, in order, clamped to the split.
+        let names: Vec<String> = ra
+            .map_range(40..1000, |i, ra| ra.get(i).map(|e| e.file_name))
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want: Vec<String> = seq.iter().skip(40).map(|e| e.file_name.clone()).collect();
+        assert_eq!(names, want);
+        let e = ra.get(seq.len() as u64).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("example {} is out of range", seq.len()))
+                && e.contains(&format!("holds {} examples", seq.len())),
+            "{e}"
+        );
+    }
+    assert!(ds
+        .random_access(Split::ImagenetM)
+        .unwrap()
+        .index_all()
+        .is_ok());
+}
+
+#[test]
+fn random_access_reports_corrupt_shards_with_file_and_offset() {
+    let ann = annotations(30, 5);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &ann, &WriteOptions::default(), 1);
+    let shard = shard_of(dir.path(), "imagenet_m");
+    let good = fs::read(&shard).unwrap();
+    let second = u64::from_le_bytes(good[..8].try_into().unwrap()) + 16;
+    let ra = || {
+        Dataset::open(dir.path())
+            .unwrap()
+            .random_access(Split::ImagenetM)
+            .unwrap()
+    };
+
+    // A flipped data byte: the index is fine, reading that record is not; others still read.
+    let mut bad = good.clone();
+    bad[second as usize + 40] ^= 0x55;
+    fs::write(&shard, &bad).unwrap();
+    let r = ra();
+    r.index_all().unwrap();
+    assert!(r.get(0).is_ok());
+    let e = r.get(1).unwrap_err().to_string();
+    assert!(
+        e.contains("imagenet_m.tfrecord-00000-of-00001")
+            && e.contains(&format!("record at byte {second}"))
+            && e.contains("bad data CRC"),
+        "{e}"
+    );
+
+    // A flipped length byte: the index cannot be built past it.
+    let mut bad = good.clone();
+    bad[second as usize] ^= 0x01;
+    fs::write(&shard, &bad).unwrap();
+    let e = ra().get(0).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("record at byte {second}")) && e.contains("bad length CRC"),
+        "{e}"
+    );
+
+    // Cut short inside the last record's data, then inside a header.
+    let mut last = 0u64;
+    let mut at = 0u64;
+    while (at as usize) < good.len() {
+        last = at;
+        at += u64::from_le_bytes(good[at as usize..at as usize + 8].try_into().unwrap()) + 16;
+    }
+    fs::write(&shard, &good[..good.len() - 10]).unwrap();
+    let e = ra().index_all().unwrap_err().to_string();
+    assert!(
+        e.contains("imagenet_m.tfrecord-00000-of-00001")
+            && e.contains(&format!("record at byte {last}"))
+            && e.contains("truncated record"),
+        "{e}"
+    );
+    fs::write(&shard, &good[..second as usize + 5]).unwrap();
+    let e = ra().get(0).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("record at byte {second}"))
+            && e.contains("the file ends 5 bytes into the 12-byte header"),
+        "{e}"
+    );
+
+    // One record fewer, then one more, than dataset_info.json says.
+    fs::write(&shard, &good[..second as usize]).unwrap();
+    let e = ra().get(0).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("end of file at byte {second}"))
+            && e.contains("the shard holds 1 examples, dataset_info.json says 5"),
+        "{e}"
+    );
+    let mut more = good.clone();
+    more.extend_from_slice(&good[..second as usize]);
+    fs::write(&shard, &more).unwrap();
+    let e = ra().get(0).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("record at byte {}", good.len()))
+            && e.contains("says this shard holds 5 examples, it holds more"),
+        "{e}"
+    );
+
+    // The file changed after it was indexed.
+    fs::write(&shard, &good).unwrap();
+    let r = ra();
+    r.index_all().unwrap();
+    let mut shifted = good[second as usize..].to_vec();
+    shifted.extend_from_slice(&good[..second as usize]);
+    fs::write(&shard, &shifted).unwrap();
+    let e = r.get(1).unwrap_err().to_string();
+    assert!(e.contains("modified while open"), "{e}");
+
+    // A split the dataset does not have.
+    fs::write(&shard, &good).unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let options = WriteOptions {
+        splits: vec![Split::Validation],
+        ..WriteOptions::default()
+    };
+    write(dir2.path(), &ann, &options, 1);
+    let e = Dataset::open(dir2.path())
+        .unwrap()
+        .random_access(Split::ImagenetM)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("has no split imagenet_m"), "{e}");
+}
+
+#[test]
+fn random_access_decodes_images_like_the_sequential_reader() {
+    use imagenet_multilabel::fixture::tar::{jpeg as real_jpeg, ImageKind};
+    use imagenet_multilabel::images::Decode;
+    let ann = annotations(12, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let kinds = [
+        ImageKind::Color,
+        ImageKind::Grayscale,
+        ImageKind::Cmyk,
+        ImageKind::Corrupt,
+    ];
+    let image_of = |i: ImageId| real_jpeg(i, kinds[i.number() as usize % 4], None, 1);
+    let mut lens = vec![None; 50_001];
+    for r in ann.records() {
+        lens[r.image().number() as usize] = Some(image_of(r.image()).len() as u64);
+    }
+    let w = DatasetWriter::create(dir.path(), &ann, &lens, &WriteOptions::default()).unwrap();
+    for r in ann.records() {
+        w.write_image(r.image(), &image_of(r.image())).unwrap();
+    }
+    w.finish().unwrap();
+    let ds = Dataset::open(dir.path()).unwrap();
+    let ra = ds.random_access(Split::Validation).unwrap();
+    for how in [Decode::Tfds, Decode::Pillow] {
+        let seq: Vec<_> = ds.decoded_with(Split::Validation, 3, how).collect();
+        // The sequential reader stops at the first bad image; up to there both agree.
+        for (i, s) in seq.iter().enumerate() {
+            let got = ra.get_decoded(i as u64, how);
+            match (s, got) {
+                (Ok(a), Ok(b)) => assert_eq!(a, &b),
+                (Err(_), Err(e)) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains(&format!("example {i} of split validation (ILSVRC2012_val_"))
+                            && e.contains("not a decodable JPEG"),
+                        "{e}"
+                    );
+                }
+                (a, b) => panic!("example {i}: sequential {a:?}, random access {b:?}"),
+            }
+        }
+        let corrupt = (0..ra.len())
+            .filter(|&i| ra.get_decoded(i, how).is_err())
+            .count();
+        let want = ann
+            .records()
+            .iter()
+            .filter(|r| r.image().number() % 4 == 3)
+            .count();
+        assert!(want > 0, "the fixture holds corrupt images");
+        assert_eq!(corrupt, want);
+    }
+}

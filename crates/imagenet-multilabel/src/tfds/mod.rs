@@ -6,7 +6,8 @@
 //!   the byte offset of every record — all known before any image is read.
 //! - [`metadata`]: `dataset_info.json`, `features.json`, the `*.labels.txt` files.
 //! - [`DatasetWriter`] writes a dataset in one pass over the tar, images in any order;
-//!   [`Dataset`] reads one back (ours or one TFDS wrote).
+//!   [`Dataset`] reads one back (ours or one TFDS wrote), in order or, through
+//!   [`RandomAccess`], by example number.
 //!
 //! ```
 //! # fn main() -> imagenet_multilabel::Result<()> {
@@ -45,6 +46,7 @@
 //! # }
 //! ```
 
+pub mod access;
 pub mod example;
 pub mod layout;
 pub mod metadata;
@@ -52,6 +54,7 @@ pub mod reader;
 pub mod record;
 pub mod writer;
 
+pub use access::RandomAccess;
 pub use reader::{read_annotations, read_provenance, Dataset, Examples, MapParallel, SplitInfo};
 pub use writer::{version_slot, DatasetWriter, SplitSummary, WriteOptions, WriteSummary};
 
