@@ -37,6 +37,11 @@ pub fn core_in(context: Option<&str>, err: &imagenet_multilabel::Error) -> PyErr
     }
 }
 
+/// [`core_in`] without a context.
+pub fn core(err: imagenet_multilabel::Error) -> PyErr {
+    core_in(None, &err)
+}
+
 /// The error and its sources as one line, leaving out a message the text already holds (the
 /// library's errors repeat their I/O source in their own message).
 pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {

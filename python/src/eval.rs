@@ -398,6 +398,7 @@ pub(crate) fn table<'py>(py: Python<'py>, table: &Table) -> PyResult<Bound<'py, 
                     Cell::Float(v) => v.into_pyobject(py)?.into_any(),
                     Cell::Bool(v) => v.into_pyobject(py)?.to_owned().into_any(),
                     Cell::Text(v) => v.into_pyobject(py)?.into_any(),
+                    Cell::Empty => py.None().into_bound(py),
                 })
             })
             .collect::<PyResult<_>>()?;
