@@ -20,7 +20,7 @@ from . import _native
 from ._data import Annotations, build, classes, fetch, load_annotations
 from ._evaluate import evaluate
 from ._native import InputError
-from ._report import Counts, Coverage, Estimate, ImagenetM, RealCounts, Report
+from ._report import Counts, Coverage, Estimate, ImagenetM, MistakeSeverity, RealCounts, Report
 from .dataset import Dataset
 
 __version__: str = _native.__version__
@@ -32,6 +32,7 @@ __all__ = [
     "Estimate",
     "Dataset",
     "ImagenetM",
+    "MistakeSeverity",
     "InputError",
     "RealCounts",
     "Report",

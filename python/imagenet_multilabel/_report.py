@@ -54,6 +54,17 @@ class RealCounts(NamedTuple):
     coverage: float
 
 
+class MistakeSeverity(NamedTuple):
+    """How far the graded mistakes fall from an accepted label in WordNet: the height of the
+    lowest common ancestor of the top-1 and the nearest label in correct ∪ unclear (1 = a
+    sibling class; Bertinetto et al. 2020). ``mean`` is None when there is no mistake;
+    ``histogram[h]`` counts the mistakes of height ``h``."""
+
+    mean: Optional[float]
+    n: int
+    histogram: Tuple[int, ...]
+
+
 def _estimate(value: Optional[Dict[str, Any]]) -> Optional[Estimate]:
     if value is None:
         return None
@@ -95,6 +106,7 @@ class Report:
         self.real_accuracy: Optional[Estimate] = _estimate(d["real_accuracy"])
         self.real_top5_accuracy: Optional[Estimate] = _estimate(d["real_top5_accuracy"])
         self.real_counts: RealCounts = _record(RealCounts, d["real_counts"])
+        self.mistake_severity: MistakeSeverity = _record(MistakeSeverity, d["mistake_severity"])
         self.sources: Dict[str, List[str]] = d["sources"]
         """Per figure, the BibTeX keys of the works it rests on."""
 
