@@ -1,5 +1,5 @@
 """A notebook's session, as a script: grade a NumPy array, list the ImageNet-M misses, build
-the dataset. Runs on the demo's synthetic data (`imagenet-multilabel demo --keep DIR`):
+the dataset and iterate it. Runs on the demo's synthetic data (`imagenet-multilabel demo --keep DIR`):
 
     python python/examples/notebook.py DIR
 """
@@ -37,3 +37,12 @@ with tempfile.TemporaryDirectory() as out:
     # Grading from the built dataset gives the same figures.
     again = iml.evaluate(logits, dataset=out)
     assert again.multilabel_accuracy == report.multilabel_accuracy
+
+    # Read the built dataset back: decoded as tfds.load decodes, in Rust, ahead of use.
+    ds = iml.Dataset(out, split="validation")
+    first = ds[0]
+    print(len(ds), "examples; the first:", first["file_name"], first["image"].shape,
+          "correct:", first["correct_multi_labels"])
+    pixels = sum(int(ex["image"].size) for ex in ds)
+    print(f"iterated {len(ds)} decoded images ({pixels / 1e6:.1f} M values)")
+    assert len(ds) == summary["splits"]["validation"]["examples"]
