@@ -476,3 +476,144 @@ fn import_merges_and_bad_inputs_are_refused_with_exit_code_2() {
     );
     assert_eq!(Store::open(&db).unwrap().len().unwrap(), 1);
 }
+
+#[test]
+fn build_overlay_is_stored_with_the_dataset_and_eval_dataset_grades_with_it() {
+    use imagenet_multilabel::fixture::tar::{self as fixture_tar, TarSpec};
+    use imagenet_multilabel::overlay::{Overlay, OverlayLabel};
+
+    let f = Fixture::new();
+    let json = f.json.to_str().unwrap();
+    let tar = f.path("ILSVRC2012_img_val.tar");
+    fixture_tar::write(
+        &tar,
+        &TarSpec::of(f.index.records().iter().map(|r| r.image()), 8),
+    )
+    .unwrap();
+    // A model whose top-1 is never judged; the overlay makes the first graded one correct.
+    let rows: Vec<Row> = f
+        .index
+        .records()
+        .iter()
+        .map(|r| (r.image(), vec![unreviewed(r)]))
+        .collect();
+    let preds = f.path("m.csv");
+    pred_files::write(&preds, &rows, &WriteOptions::new(Format::Csv)).unwrap();
+    let first = f.index.records().iter().find(|r| !r.problematic()).unwrap();
+    let mut o = Overlay::new(&f.index.source().sha256, 1);
+    o.labels.push(OverlayLabel {
+        file_name: first.image().file_name(),
+        label: unreviewed(first).wnid().into(),
+        decision: Decision::Correct,
+        reviewers: vec!["ada".into()],
+        models: vec!["m".into()],
+    });
+    let overlay = f.path("o.json");
+    o.write(&overlay).unwrap();
+    let (out, tar_s, overlay_s, preds_s) = (
+        f.path("tfds"),
+        tar.to_str().unwrap(),
+        overlay.to_str().unwrap(),
+        preds.to_str().unwrap(),
+    );
+    let out_s = out.to_str().unwrap();
+    let version = out.join("imagenet2012_multilabel/3.0.0");
+    let stdout = f.ok(&[
+        "build",
+        tar_s,
+        "--out",
+        out_s,
+        "--annotations",
+        json,
+        "--quiet",
+        "--overlay",
+        overlay_s,
+    ]);
+    let stored = version.join("community_reviews.json");
+    assert!(stdout.contains(&format!(
+        "stored the community reviews overlay (1 decisions, 1 applied, 0 ignored because the experts judged the label) in {}",
+        stored.display()
+    )), "{stdout}");
+    assert_eq!(Overlay::read(&stored).unwrap(), o);
+
+    let report: Value = serde_json::from_str(&f.ok(&[
+        "eval",
+        "--dataset",
+        version.to_str().unwrap(),
+        "--json",
+        preds_s,
+    ]))
+    .unwrap();
+    let model = &report["models"][0];
+    assert_eq!(model["multilabel_accuracy"]["value"], 0.0);
+    let graded = f64::from(
+        f.index
+            .records()
+            .iter()
+            .filter(|r| r.original() == first.original() && !r.problematic())
+            .count() as u32,
+    );
+    assert_eq!(
+        model["with_reviews"]["multilabel_accuracy"]["value"]
+            .as_f64()
+            .unwrap(),
+        1.0 / graded / 1000.0
+    );
+    assert_eq!(report["overlay"]["path"], stored.to_str().unwrap());
+    assert_eq!(report["overlay"]["applied"], 1);
+
+    // Rebuilt without the overlay, the dataset has none and eval shows the official figures only.
+    f.ok(&[
+        "build",
+        tar_s,
+        "--out",
+        out_s,
+        "--annotations",
+        json,
+        "--quiet",
+        "--force",
+    ]);
+    assert!(!stored.exists());
+    let report: Value = serde_json::from_str(&f.ok(&[
+        "eval",
+        "--dataset",
+        version.to_str().unwrap(),
+        "--json",
+        preds_s,
+    ]))
+    .unwrap();
+    assert!(report.get("overlay").is_none() && report["models"][0].get("with_reviews").is_none());
+
+    // Other formats, and an overlay of other annotations, are refused before building.
+    let err = f.bad(&[
+        "build",
+        tar_s,
+        "--out",
+        f.path("pq").to_str().unwrap(),
+        "--annotations",
+        json,
+        "--format",
+        "parquet",
+        "--overlay",
+        overlay_s,
+    ]);
+    assert!(err.contains("--overlay applies to --format tfds"), "{err}");
+    o.base_annotations_sha256 = "1".repeat(64);
+    o.write(&overlay).unwrap();
+    let err = f.bad(&[
+        "build",
+        tar_s,
+        "--out",
+        f.path("t2").to_str().unwrap(),
+        "--annotations",
+        json,
+        "--overlay",
+        overlay_s,
+    ]);
+    assert!(
+        err.contains(&format!("checking the overlay {overlay_s}"))
+            && err.contains("was made against the annotations with sha256 1111"),
+        "{err}"
+    );
+    assert!(!f.path("t2").join("imagenet2012_multilabel/3.0.0").exists());
+}

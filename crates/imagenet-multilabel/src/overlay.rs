@@ -65,6 +65,21 @@ impl FromStr for Decision {
     }
 }
 
+/// The name of the overlay `build --overlay` stores in a built TFDS version folder, beside the
+/// labels' provenance; `eval --dataset` grades with it too.
+pub const DATASET_FILE: &str = "community_reviews.json";
+
+/// The overlay stored in the built dataset's version folder `version_dir`
+/// ([`DATASET_FILE`]), if there is one.
+pub fn read_stored(version_dir: &Path) -> Result<Option<(std::path::PathBuf, Overlay)>> {
+    let path = version_dir.join(DATASET_FILE);
+    match fs::metadata(&path) {
+        Ok(_) => Overlay::read(&path).map(|o| Some((path, o))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
 /// The overlay format's version (`"schema"`).
 pub const SCHEMA: u32 = 1;
 /// What every overlay says it is (`"kind"`): community reviews, not official labels.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use imagenet_multilabel::metrics::output::WithReviews;
 use imagenet_multilabel::metrics::{self, EvalOptions, Report};
-use imagenet_multilabel::overlay::Overlay;
+use imagenet_multilabel::overlay::{self, Overlay};
 use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
 use imagenet_multilabel::thumbnails::{self, ImageSource};
 use imagenet_multilabel::{tfds, Annotations, Predictions};
@@ -69,7 +69,8 @@ pub struct Args {
     pub images: Option<PathBuf>,
     /// Also grade with this overlay of community reviews (`reviews export`): the official
     /// figures stay as they are, and a second table (`with_reviews` in --json) gives the
-    /// figures with the reviews, never mixed with the official ones.
+    /// figures with the reviews, never mixed with the official ones. With --dataset, the
+    /// overlay stored by `build --overlay` is used unless one is given here.
     #[arg(long, value_name = "FILE.json")]
     pub overlay: Option<PathBuf>,
 }
@@ -97,7 +98,13 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.report {
         write_report(&annotations, &predictions, &reports, &args, path)?;
     }
-    let with_reviews = match &args.overlay {
+    // An overlay given, else the one `build --overlay` stored with the dataset.
+    let overlay = match (&args.overlay, &args.dataset) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => overlay::read_stored(&annotations.source().path)?.map(|(path, _)| path),
+        (None, None) => None,
+    };
+    let with_reviews = match &overlay {
         Some(path) => Some(
             with_reviews(&annotations, &predictions, path, &args)
                 .with_context(|| format!("grading with the overlay {}", path.display()))?,
