@@ -4,13 +4,21 @@
 //! Durability: WAL journal with `synchronous=FULL`, so a review is on disk (the WAL fsynced)
 //! before [`Store::add`] returns: an acknowledged review survives kill -9 and power loss.
 //! The schema is versioned by `PRAGMA user_version` and migrated forward on open.
+//!
+//! Writes go through one writer thread that commits whatever is queued in one transaction
+//! (group commit): with many concurrent reviewers the cost of the fsync is shared, and the
+//! queue serves writers in arrival order (a lock would let some wait far longer than others).
+//! Each request runs in its own savepoint, so one refused request does not affect the others
+//! in its batch; none is acknowledged before the batch's commit is on disk. Reads use a second
+//! connection, which WAL lets run beside the writer.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{mpsc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use imagenet_multilabel::{ClassId, ImageId};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use crate::error::{Error, Result};
 use crate::Decision;
@@ -81,11 +89,38 @@ pub struct Review {
     pub undone: bool,
 }
 
-/// The review database. `Send + Sync`: share one `Store` (in an `Arc`) between threads; its
-/// one connection is used by one thread at a time.
+/// The most requests committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// The review database. `Send + Sync`: share one `Store` (in an `Arc`) between threads.
 pub struct Store {
     path: PathBuf,
-    connection: Mutex<Connection>,
+    /// For reads only (`query_only`).
+    reader: Mutex<Connection>,
+    /// Requests to the writer thread; `None` once dropped.
+    queue: Option<mpsc::Sender<Job>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+/// A write request and where to send its answer (after the commit).
+struct Job {
+    op: Op,
+    reply: mpsc::SyncSender<Result<Vec<Review>>>,
+}
+
+enum Op {
+    Add(Vec<Checked>),
+    Undo { id: i64, reviewer: String },
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer once it has answered what was queued.
+        drop(self.queue.take());
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -126,9 +161,25 @@ impl Store {
             .execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
             .map_err(db)?;
         migrate(&mut connection, &path)?;
+        let reader = Connection::open(&path).map_err(db)?;
+        reader.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        reader
+            .execute_batch("PRAGMA query_only = ON;")
+            .map_err(db)?;
+        let (queue, jobs) = mpsc::channel();
+        let writer_path = path.clone();
+        let writer = std::thread::Builder::new()
+            .name("reviews-writer".into())
+            .spawn(move || write_loop(connection, &writer_path, jobs))
+            .map_err(|e| Error::Database {
+                path: path.clone(),
+                message: format!("cannot start the writer thread: {e}"),
+            })?;
         Ok(Store {
             path,
-            connection: Mutex::new(connection),
+            reader: Mutex::new(reader),
+            queue: Some(queue),
+            writer: Some(writer),
         })
     }
 
@@ -141,8 +192,8 @@ impl Store {
     /// disk when this returns.
     pub fn add(&self, review: NewReview) -> Result<Review> {
         let row = Checked::new(&review)?;
-        let connection = self.lock();
-        row.insert(&connection).map_err(|e| self.database(e))
+        let mut stored = self.submit(Op::Add(vec![row]))?;
+        stored.pop().ok_or_else(|| self.stopped())
     }
 
     /// Validates every review, then stores them all in one transaction (all or none); returns
@@ -152,44 +203,33 @@ impl Store {
             .iter()
             .map(Checked::new)
             .collect::<Result<Vec<_>>>()?;
-        let mut connection = self.lock();
-        let run = |connection: &mut Connection| -> rusqlite::Result<Vec<Review>> {
-            let tx = connection.transaction()?;
-            let stored = rows
-                .iter()
-                .map(|row| row.insert(&tx))
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            tx.commit()?;
-            Ok(stored)
-        };
-        run(&mut connection).map_err(|e| self.database(e))
+        self.submit(Op::Add(rows))
     }
 
     /// Marks review `id` undone. Only its own reviewer may undo it, and only once; the review
     /// stays in the history. Returns it as now stored.
     pub fn undo(&self, id: i64, reviewer: &str) -> Result<Review> {
-        let reviewer = reviewer.trim();
-        let connection = self.lock();
-        let review = query_one(&connection, "WHERE id = ?1", id).map_err(|e| self.database(e))?;
-        let Some(review) = review else {
-            return Err(Error::NotFound(format!("there is no review {id}")));
+        let op = Op::Undo {
+            id,
+            reviewer: reviewer.trim().to_string(),
         };
-        if review.reviewer != reviewer {
-            return Err(Error::Forbidden(format!(
-                "review {id} is {}'s: only its reviewer may undo it, not `{reviewer}`",
-                review.reviewer
-            )));
+        let mut stored = self.submit(op)?;
+        stored.pop().ok_or_else(|| self.stopped())
+    }
+
+    /// Queues `op` for the writer and waits until it is committed (or refused).
+    fn submit(&self, op: Op) -> Result<Vec<Review>> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let queue = self.queue.as_ref().ok_or_else(|| self.stopped())?;
+        queue.send(Job { op, reply }).map_err(|_| self.stopped())?;
+        answer.recv().map_err(|_| self.stopped())?
+    }
+
+    fn stopped(&self) -> Error {
+        Error::Database {
+            path: self.path.clone(),
+            message: "the database writer stopped".into(),
         }
-        if review.undone {
-            return Err(Error::Conflict(format!("review {id} is already undone")));
-        }
-        let sql = format!(
-            "UPDATE reviews SET undone_at = {NOW} WHERE id = ?1 AND undone_at IS NULL
-             RETURNING {COLUMNS}"
-        );
-        connection
-            .query_row(&sql, [id], read_review)
-            .map_err(|e| self.database(e))
     }
 
     /// The review with this id, if any.
@@ -241,7 +281,7 @@ impl Store {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A thread that panicked while holding the lock left no transaction open (rusqlite
         // rolls back on drop), so the connection is still sound.
-        self.connection
+        self.reader
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -252,23 +292,23 @@ impl Store {
 }
 
 /// A [`NewReview`] that passed validation, in the form it is stored.
-struct Checked<'a> {
+struct Checked {
     image: ImageId,
     label: ClassId,
     decision: Decision,
-    reviewer: &'a str,
-    model: Option<&'a str>,
+    reviewer: String,
+    model: Option<String>,
 }
 
-impl<'a> Checked<'a> {
-    fn new(review: &'a NewReview) -> Result<Checked<'a>> {
+impl Checked {
+    fn new(review: &NewReview) -> Result<Checked> {
         Ok(Checked {
             image: parse_file_name(&review.file_name)?,
             label: parse_wnid(&review.label)?,
             decision: review.decision,
-            reviewer: check_reviewer(&review.reviewer)?,
+            reviewer: check_reviewer(&review.reviewer)?.to_string(),
             model: match &review.model {
-                Some(m) => Some(check_text("model", m, MAX_MODEL_LEN)?),
+                Some(m) => Some(check_text("model", m, MAX_MODEL_LEN)?.to_string()),
                 None => None,
             },
         })
@@ -279,8 +319,7 @@ impl<'a> Checked<'a> {
             "INSERT INTO reviews (image, label, decision, reviewer, model, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, {NOW}) RETURNING {COLUMNS}"
         );
-        connection.query_row(
-            &sql,
+        connection.prepare_cached(&sql)?.query_row(
             params![
                 self.image.number(),
                 self.label.wnid(),
@@ -291,6 +330,83 @@ impl<'a> Checked<'a> {
             read_review,
         )
     }
+}
+
+/// The writer thread: takes what is queued (up to [`MAX_BATCH`] requests), runs each in its
+/// own savepoint of one transaction, commits, then answers each. Ends when the queue closes.
+fn write_loop(mut connection: Connection, path: &Path, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = (|| -> rusqlite::Result<Vec<Result<Vec<Review>>>> {
+            let mut tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let answers = batch
+                .iter()
+                .map(|job| run(&mut tx, &job.op, path))
+                .collect();
+            tx.commit()?;
+            Ok(answers)
+        })();
+        match committed {
+            Ok(answers) => {
+                for (job, answer) in batch.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer);
+                }
+            }
+            // Nothing of the batch is stored: every request in it fails.
+            Err(e) => {
+                let message = database(path, e).to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(Error::Database {
+                        path: path.to_path_buf(),
+                        message: message.clone(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// One request, in its own savepoint: refused, it leaves no trace in the batch.
+fn run(tx: &mut Transaction<'_>, op: &Op, path: &Path) -> Result<Vec<Review>> {
+    let db = |e: rusqlite::Error| database(path, e);
+    let savepoint = tx.savepoint().map_err(db)?;
+    let stored = match op {
+        Op::Add(rows) => rows
+            .iter()
+            .map(|row| row.insert(&savepoint))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(db),
+        Op::Undo { id, reviewer } => undo(&savepoint, *id, reviewer, path).map(|r| vec![r]),
+    }?;
+    savepoint.commit().map_err(db)?;
+    Ok(stored)
+}
+
+fn undo(connection: &Connection, id: i64, reviewer: &str, path: &Path) -> Result<Review> {
+    let db = |e: rusqlite::Error| database(path, e);
+    let Some(review) = query_one(connection, "WHERE id = ?1", id).map_err(db)? else {
+        return Err(Error::NotFound(format!("there is no review {id}")));
+    };
+    if review.reviewer != reviewer {
+        return Err(Error::Forbidden(format!(
+            "review {id} is {}'s: only its reviewer may undo it, not `{reviewer}`",
+            review.reviewer
+        )));
+    }
+    if review.undone {
+        return Err(Error::Conflict(format!("review {id} is already undone")));
+    }
+    let sql = format!(
+        "UPDATE reviews SET undone_at = {NOW} WHERE id = ?1 AND undone_at IS NULL
+         RETURNING {COLUMNS}"
+    );
+    connection.query_row(&sql, [id], read_review).map_err(db)
 }
 
 fn database(path: &Path, e: rusqlite::Error) -> Error {
