@@ -365,6 +365,7 @@ fn thirty_two_concurrent_writers_each_land_exactly_once() {
 
 /// The writer half of `acknowledged_reviews_survive_kill_9`, run as a child process.
 #[test]
+#[ignore = "the writer half of acknowledged_reviews_survive_kill_9, which runs it"]
 fn child_writer() {
     let Ok(path) = std::env::var("IML_REVIEWS_CHILD_DB") else {
         return;
@@ -385,7 +386,13 @@ fn acknowledged_reviews_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reviews.sqlite");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_writer", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_writer",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("IML_REVIEWS_CHILD_DB", &path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
