@@ -617,3 +617,62 @@ fn build_overlay_is_stored_with_the_dataset_and_eval_dataset_grades_with_it() {
     );
     assert!(!f.path("t2").join("imagenet2012_multilabel/3.0.0").exists());
 }
+
+/// Without `--overlay`, `eval` prints byte for byte what it printed before overlays existed.
+/// The goldens were written by the binary of main before issue 9 (1ce1ef2):
+/// `IML_GOLDEN_BIN=OLD/imagenet-multilabel IML_WRITE_GOLDENS=1 cargo test -p
+/// imagenet-multilabel-cli --test reviews eval_without_overlay` (the tool version is masked).
+#[test]
+fn eval_without_overlay_prints_what_it_printed_before() {
+    let f = Fixture::new();
+    let rows: Vec<Row> = f
+        .index
+        .records()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                r.image(),
+                vec![if i % 3 == 0 {
+                    r.original()
+                } else {
+                    unreviewed(r)
+                }],
+            )
+        })
+        .collect();
+    pred_files::write(f.path("m.csv"), &rows, &WriteOptions::new(Format::Csv)).unwrap();
+    let goldens = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/goldens");
+    let bin = std::env::var_os("IML_GOLDEN_BIN");
+    for (name, extra) in [("eval_table.txt", None), ("eval.json", Some("--json"))] {
+        let mut cmd = match &bin {
+            Some(bin) => Command::new(bin),
+            None => f.cmd(),
+        };
+        cmd.env("IMAGENET_MULTILABEL_HOME", f.path("home"))
+            .current_dir(f.dir.path())
+            .args([
+                "eval",
+                "--annotations",
+                "human_accuracy_v3.0.0.json",
+                "m.csv",
+            ])
+            .args(extra);
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap().replace(
+            &format!("\"tool_version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+            "\"tool_version\": \"VERSION\"",
+        );
+        let golden = goldens.join(name);
+        if std::env::var_os("IML_WRITE_GOLDENS").is_some() {
+            std::fs::create_dir_all(&goldens).unwrap();
+            std::fs::write(&golden, &text).unwrap();
+        }
+        assert_eq!(text, std::fs::read_to_string(&golden).unwrap(), "{name}");
+    }
+}
