@@ -140,8 +140,13 @@ impl Overlay {
     /// Reads and validates the overlay at `path` ([`Overlay::validate`]).
     pub fn read(path: &Path) -> Result<Overlay> {
         let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        Overlay::parse(&bytes, path)
+    }
+
+    /// Parses and validates an overlay file's bytes (`path` names it in errors).
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<Overlay> {
         let overlay: Overlay =
-            serde_json::from_slice(&bytes).map_err(|e| json_error(path, &bytes, &e))?;
+            serde_json::from_slice(bytes).map_err(|e| json_error(path, bytes, &e))?;
         overlay.validate(path)?;
         Ok(overlay)
     }

@@ -140,7 +140,7 @@ fn with_reviews(
     args: &Args,
 ) -> Result<WithReviews> {
     let bytes = std::fs::read(path).map_err(|e| imagenet_multilabel::Error::io(path, e))?;
-    let overlay = Overlay::read(path)?;
+    let overlay = Overlay::parse(&bytes, path)?;
     let (overlaid, applied) = annotations.with_overlay(&overlay)?;
     let reports = predictions
         .iter()
