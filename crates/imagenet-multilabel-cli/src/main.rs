@@ -33,6 +33,9 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Run the whole pipeline on generated data (no downloads).
     Demo(cmd::demo::Args),
+    /// Community reviews: export the agreed ones as an overlay for `eval --overlay`, import
+    /// colleagues' overlays.
+    Reviews(cmd::reviews::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Build(args) => cmd::build::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Reviews(args) => cmd::reviews::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

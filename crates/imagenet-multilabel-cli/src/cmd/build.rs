@@ -7,7 +7,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use imagenet_multilabel::overlay::{self, Overlay};
 use imagenet_multilabel::{tfds, Split};
 use imagenet_multilabel_formats::build::{
     self, first_names, Build, BuildOptions, BuildSummary, ImageChecks, Progress,
@@ -67,6 +68,12 @@ pub struct Args {
     /// publish is atomic against a crash or kill either way.
     #[arg(long)]
     pub sync: bool,
+    /// TFDS: store this overlay of community reviews (`reviews export`) in the version folder
+    /// (community_reviews.json), so that `eval --dataset` also gives the "with reviews"
+    /// figures. Checked against the annotations before the build starts. The labels
+    /// themselves stay official.
+    #[arg(long, value_name = "FILE.json")]
+    pub overlay: Option<PathBuf>,
 }
 
 /// The output forms.
@@ -119,6 +126,12 @@ pub fn options(args: &Args) -> BuildOptions {
 /// Runs `build`: the library's [`Build`], a progress bar, the summary on stdout.
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
+    if args.format != Format::Tfds && args.overlay.is_some() {
+        return Err(UsageError(
+            "--overlay applies to --format tfds (eval --dataset reads TFDS builds); pass the overlay to eval --overlay instead".into(),
+        )
+        .into());
+    }
     if args.format == Format::Tfds && args.shard_size.is_some() {
         return Err(UsageError(
             "--shard-size applies to --format parquet and webdataset; TFDS decides its shards by its own rule (about 64 MiB to 1 GiB each)".into(),
@@ -148,9 +161,44 @@ pub fn run(args: Args) -> Result<()> {
         Progress::Warning(message) => bar.suspend(|| config::warn(&message)),
         _ => {}
     };
+    // The overlay is checked before the long pass over the tar.
+    let overlay = match &args.overlay {
+        Some(path) => {
+            let overlay = Overlay::read(path)
+                .and_then(|o| {
+                    annotations
+                        .with_overlay(&o)
+                        .map(|(_, applied)| (o, applied))
+                })
+                .with_context(|| format!("checking the overlay {}", path.display()))?;
+            Some(overlay)
+        }
+        None => None,
+    };
     let summary = build.run_scanned(&annotations, &archive, &report)?;
     bar.finish_and_clear();
-    print_summary(&summary, started.elapsed())
+    print_summary(&summary, started.elapsed())?;
+    if let Some((overlay, applied)) = overlay {
+        // The published folder is replaced whole by the next build, so a stored overlay
+        // never outlives the labels it was checked against.
+        let path = summary.dir.join(overlay::DATASET_FILE);
+        overlay.write(&path).with_context(|| {
+            format!(
+                "the dataset is built, but storing the overlay {} failed",
+                path.display()
+            )
+        })?;
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "stored the community reviews overlay ({} decisions, {} applied, {} ignored because the experts judged the label) in {}",
+            applied.labels,
+            applied.applied,
+            applied.ignored_already_judged,
+            path.display()
+        )?;
+    }
+    Ok(())
 }
 
 /// The summary on stdout (`writeln!`: a closed stdout ends the output, not the program).

@@ -223,6 +223,7 @@ fn eval_args(
         no_cache: true,
         report: None,
         images: None,
+        overlay: None,
     }
 }
 

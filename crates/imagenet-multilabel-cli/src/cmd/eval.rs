@@ -4,11 +4,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use imagenet_multilabel::metrics::output::WithReviews;
 use imagenet_multilabel::metrics::{self, EvalOptions, Report};
+use imagenet_multilabel::overlay::{self, Overlay};
 use imagenet_multilabel::predictions::{self, ClassIds, Format, LoadOptions};
 use imagenet_multilabel::thumbnails::{self, ImageSource};
 use imagenet_multilabel::{tfds, Annotations, Predictions};
 use imagenet_multilabel_report as report;
+
+use sha2::{Digest, Sha256};
 
 use crate::config::{self, UsageError};
 
@@ -63,6 +67,12 @@ pub struct Args {
     /// Take the report's images from the validation tar (ILSVRC2012_img_val.tar).
     #[arg(long, value_name = "TAR", requires = "report")]
     pub images: Option<PathBuf>,
+    /// Also grade with this overlay of community reviews (`reviews export`): the official
+    /// figures stay as they are, and a second table (`with_reviews` in --json) gives the
+    /// figures with the reviews, never mixed with the official ones. With --dataset, the
+    /// overlay stored by `build --overlay` is used unless one is given here.
+    #[arg(long, value_name = "FILE.json")]
+    pub overlay: Option<PathBuf>,
 }
 
 /// Runs `eval`.
@@ -88,21 +98,67 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(path) = &args.report {
         write_report(&annotations, &predictions, &reports, &args, path)?;
     }
+    // An overlay given, else the one `build --overlay` stored with the dataset.
+    let overlay = match (&args.overlay, &args.dataset) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => overlay::read_stored(&annotations.source().path)?.map(|(path, _)| path),
+        (None, None) => None,
+    };
+    let with_reviews = match &overlay {
+        Some(path) => Some(
+            with_reviews(&annotations, &predictions, path, &args)
+                .with_context(|| format!("grading with the overlay {}", path.display()))?,
+        ),
+        None => None,
+    };
     let differences = metrics::output::differences_from_first(&reports);
     let mut out = std::io::stdout().lock();
     if args.json {
-        let value = metrics::output::report_json(annotations.source(), &reports, &differences);
+        let mut value = metrics::output::report_json(annotations.source(), &reports, &differences);
+        if let Some(with) = &with_reviews {
+            metrics::output::add_with_reviews(&mut value, &reports, with);
+        }
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        metrics::output::write_table(
+        metrics::output::write_table_with_reviews(
             &mut out,
             &annotations,
             &reports,
             &differences,
             args.dataset.is_some(),
+            with_reviews.as_ref(),
         )?;
     }
     Ok(())
+}
+
+/// Every model graded again on the annotations with the overlay at `path`.
+fn with_reviews(
+    annotations: &Annotations,
+    predictions: &[Predictions],
+    path: &Path,
+    args: &Args,
+) -> Result<WithReviews> {
+    let bytes = std::fs::read(path).map_err(|e| imagenet_multilabel::Error::io(path, e))?;
+    let overlay = Overlay::parse(&bytes, path)?;
+    let (overlaid, applied) = annotations.with_overlay(&overlay)?;
+    let reports = predictions
+        .iter()
+        .map(|p| metrics::evaluate(&overlaid, p, &eval_options(args)))
+        .collect::<imagenet_multilabel::Result<Vec<_>>>()?;
+    Ok(WithReviews {
+        path: path.display().to_string(),
+        sha256: imagenet_multilabel::index::hex(&Sha256::digest(&bytes)),
+        overlay,
+        applied,
+        reports,
+    })
+}
+
+fn eval_options(args: &Args) -> EvalOptions {
+    EvalOptions {
+        allow_missing: args.allow_missing,
+    }
 }
 
 /// The longer side of the report's thumbnails, in pixels.
@@ -177,9 +233,7 @@ fn evaluate_all(annotations: &Annotations, args: &Args) -> Result<Vec<(Predictio
         background_class: args.background_class,
         class_ids: args.class_ids,
     };
-    let options = EvalOptions {
-        allow_missing: args.allow_missing,
-    };
+    let options = eval_options(args);
     args.predictions
         .iter()
         .map(|path| {

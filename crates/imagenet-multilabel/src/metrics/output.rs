@@ -63,6 +63,93 @@ pub fn differences_from_first(reports: &[Report]) -> Vec<Option<Difference>> {
         .collect()
 }
 
+/// The columns of the comparison table.
+const HEADER: [&str; 11] = [
+    "model",
+    "Δ vs first",
+    "ML acc %",
+    "95% CI",
+    "strict %",
+    "per-image %",
+    "ML top-5 %",
+    "ImageNet-M",
+    "ReaL % [95% CI]",
+    "orig top-1 %",
+    "unreviewed",
+];
+
+/// One model's row of the table, under [`HEADER`]; `d` fills the difference column.
+fn row(r: &Report, name: String, d: Option<&Difference>) -> [String; 11] {
+    [
+        name,
+        d.map_or_else(
+            || "-".to_string(),
+            |d| {
+                format!(
+                    "{:+.2} [{:+.2}, {:+.2}]",
+                    100.0 * d.value,
+                    100.0 * d.ci95[0],
+                    100.0 * d.ci95[1]
+                )
+            },
+        ),
+        pct(&r.multilabel_accuracy),
+        ci(&r.multilabel_accuracy),
+        pct(&r.multilabel_accuracy_strict),
+        pct(&r.multilabel_accuracy_per_image),
+        r.multilabel_top5_accuracy
+            .as_ref()
+            .map_or_else(|| "-".to_string(), pct),
+        format!("{}/{}", r.imagenet_m.correct, r.imagenet_m.total),
+        r.real_accuracy
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |e| format!("{} {}", pct(e), ci(e))),
+        pct(&r.top1_original_annotated),
+        r.counts.unreviewed.to_string(),
+    ]
+}
+
+/// Writes `header` and `rows` as aligned columns, only the columns in `shown`: the first
+/// left-aligned, the others right-aligned.
+fn write_grid(
+    out: &mut impl Write,
+    header: &[&str; 11],
+    rows: &[[String; 11]],
+    shown: &[usize],
+) -> io::Result<()> {
+    let header: Vec<&str> = shown.iter().map(|&c| header[c]).collect();
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|row| shown.iter().map(|&c| row[c].as_str()).collect())
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    writeln!(out, "{}", line(&header))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
+    }
+    Ok(())
+}
+
 fn pct(e: &Estimate) -> String {
     format!("{:.2}", 100.0 * e.value)
 }
@@ -82,6 +169,20 @@ pub fn write_table(
     reports: &[Report],
     differences: &[Option<Difference>],
     from_dataset: bool,
+) -> io::Result<()> {
+    write_table_with_reviews(out, annotations, reports, differences, from_dataset, None)
+}
+
+/// [`write_table`], and with `with_reviews` (`eval --overlay`) a second table under the
+/// official one: the same models graded with the community reviews, each with its paired
+/// difference from its official figure. The official table is the same either way.
+pub fn write_table_with_reviews(
+    out: &mut impl Write,
+    annotations: &Annotations,
+    reports: &[Report],
+    differences: &[Option<Difference>],
+    from_dataset: bool,
+    with_reviews: Option<&WithReviews>,
 ) -> io::Result<()> {
     let source = annotations.source();
     if from_dataset {
@@ -117,87 +218,20 @@ pub fn write_table(
         )?;
     }
     writeln!(out)?;
-    let header = [
-        "model",
-        "Δ vs first",
-        "ML acc %",
-        "95% CI",
-        "strict %",
-        "per-image %",
-        "ML top-5 %",
-        "ImageNet-M",
-        "ReaL % [95% CI]",
-        "orig top-1 %",
-        "unreviewed",
-    ];
     let names = model_names(reports);
     let rows: Vec<[String; 11]> = reports
         .iter()
         .zip(&names)
         .zip(differences)
-        .map(|((r, name), d)| {
-            [
-                name.clone(),
-                d.map_or_else(
-                    || "-".to_string(),
-                    |d| {
-                        format!(
-                            "{:+.2} [{:+.2}, {:+.2}]",
-                            100.0 * d.value,
-                            100.0 * d.ci95[0],
-                            100.0 * d.ci95[1]
-                        )
-                    },
-                ),
-                pct(&r.multilabel_accuracy),
-                ci(&r.multilabel_accuracy),
-                pct(&r.multilabel_accuracy_strict),
-                pct(&r.multilabel_accuracy_per_image),
-                r.multilabel_top5_accuracy
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), pct),
-                format!("{}/{}", r.imagenet_m.correct, r.imagenet_m.total),
-                r.real_accuracy
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), |e| format!("{} {}", pct(e), ci(e))),
-                pct(&r.top1_original_annotated),
-                r.counts.unreviewed.to_string(),
-            ]
-        })
+        .map(|((r, name), d)| row(r, name.clone(), d.as_ref()))
         .collect();
     // The difference column only means something with several models.
-    let shown: Vec<usize> = (0..header.len())
+    let shown: Vec<usize> = (0..HEADER.len())
         .filter(|&c| c != 1 || reports.len() > 1)
         .collect();
-    let header: Vec<&str> = shown.iter().map(|&c| header[c]).collect();
-    let rows: Vec<Vec<String>> = rows
-        .into_iter()
-        .map(|row| shown.iter().map(|&c| row[c].clone()).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    writeln!(out, "{}", line(header))?;
-    for row in &rows {
-        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    write_grid(out, &HEADER, &rows, &shown)?;
+    if let Some(with) = with_reviews {
+        write_with_reviews(out, reports, &names, with)?;
     }
     writeln!(out)?;
     writeln!(
@@ -295,4 +329,92 @@ pub fn model_names(reports: &[Report]) -> Vec<String> {
     } else {
         reports.iter().map(|r| r.predictions.clone()).collect()
     }
+}
+
+/// The "with reviews" grades of a run (`eval --overlay`): the same models graded on the
+/// annotations with an overlay of community reviews. Always shown apart from the official
+/// figures, never in their place.
+#[derive(Clone, Debug)]
+pub struct WithReviews {
+    /// The overlay file, as given.
+    pub path: String,
+    /// sha256 of the overlay file.
+    pub sha256: String,
+    /// The overlay's own fields.
+    pub overlay: crate::overlay::Overlay,
+    /// What applying it did.
+    pub applied: crate::overlay::OverlayApplied,
+    /// One per official report, in the same order.
+    pub reports: Vec<Report>,
+}
+
+impl WithReviews {
+    /// For each model, the paired difference of its "with reviews" headline from its
+    /// official one (the same images, so always defined unless predictions are missing).
+    pub fn differences(&self, official: &[Report]) -> Vec<Option<Difference>> {
+        self.reports
+            .iter()
+            .zip(official)
+            .map(|(w, o)| compare(w, o).ok())
+            .collect()
+    }
+
+    /// The `overlay` object of the JSON report.
+    pub fn overlay_json(&self) -> serde_json::Value {
+        json!({
+            "path": self.path,
+            "sha256": self.sha256,
+            "kind": self.overlay.kind,
+            "base_annotations_sha256": self.overlay.base_annotations_sha256,
+            "created": self.overlay.created,
+            "required_agreement": self.overlay.required_agreement,
+            "labels": self.applied.labels,
+            "applied": self.applied.applied,
+            "ignored_already_judged": self.applied.ignored_already_judged,
+            "images": self.applied.images,
+        })
+    }
+}
+
+/// [`report_json`] with the "with reviews" grades: a top-level `overlay` object
+/// ([`WithReviews::overlay_json`]) and, in each `models[i]`, a `with_reviews` object (the
+/// report on the overlaid annotations, plus `difference_from_official`). Every official key
+/// keeps its value.
+pub fn add_with_reviews(value: &mut serde_json::Value, official: &[Report], with: &WithReviews) {
+    let differences = with.differences(official);
+    if let Some(models) = value.get_mut("models").and_then(|m| m.as_array_mut()) {
+        for ((model, report), d) in models.iter_mut().zip(&with.reports).zip(differences) {
+            let mut grade = json!(report);
+            grade["difference_from_official"] = json!(d);
+            model["with_reviews"] = grade;
+        }
+    }
+    value["overlay"] = with.overlay_json();
+}
+
+fn write_with_reviews(
+    out: &mut impl Write,
+    official: &[Report],
+    names: &[String],
+    with: &WithReviews,
+) -> io::Result<()> {
+    let a = &with.applied;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "with community reviews — NOT the official figures: overlay {} ({} decisions, {} applied to {} images, \
+         {} ignored because the experts judged the label; {} agreeing review(s) each)",
+        with.path, a.labels, a.applied, a.images, a.ignored_already_judged, with.overlay.required_agreement
+    )?;
+    let mut header = HEADER;
+    header[1] = "Δ vs official";
+    let rows: Vec<[String; 11]> = with
+        .reports
+        .iter()
+        .zip(names)
+        .zip(with.differences(official))
+        .map(|((r, name), d)| row(r, format!("{name} (with reviews)"), d.as_ref()))
+        .collect();
+    // ReaL and the original-label top-1 do not depend on the expert lists: left out.
+    write_grid(out, &header, &rows, &[0, 1, 2, 3, 4, 5, 6, 7, 10])
 }
