@@ -25,6 +25,9 @@ use crate::errors;
 /// height and width, then the labels.
 type Item = (Example, Option<(Vec<u8>, u32, u32)>);
 
+/// A batch of examples, each read (and decoded) or the error that stopped it.
+type Batch = Vec<Result<Item, Error>>;
+
 /// What one process holds: the open split and a thread pool.
 struct State {
     pid: u32,
@@ -289,7 +292,7 @@ const AHEAD: usize = 2;
 pub struct Batches {
     pid: u32,
     /// The queue from the feeder; None once the split is exhausted or an error ended it.
-    rx: Mutex<Option<Receiver<Vec<Result<Item, Error>>>>>,
+    rx: Mutex<Option<Receiver<Batch>>>,
     /// The number of the next example to return, and the end of the range.
     next: u64,
     end: u64,
@@ -303,7 +306,7 @@ fn feed(
     state: Arc<State>,
     how: Option<Decode>,
     (start, end, batch): (u64, u64, u64),
-    tx: SyncSender<Vec<Result<Item, Error>>>,
+    tx: SyncSender<Batch>,
 ) {
     let mut at = start;
     while at < end {
