@@ -8,7 +8,17 @@ uint8, one reader per call (bench/python_dataset.sh runs them side by side and t
                                                            one process (torchvision's loader)
     python bench/python_dataset.py pil-pool JPEG_DIR N    the same in a multiprocessing pool of
                                                            one process per core (DataLoader workers)
+    python bench/python_dataset.py pil-pool-bound JPEG_DIR N   the pool decoding without handing
+                                                           the pixels back (only their shape): an
+                                                           upper bound for any PIL pipeline on
+                                                           these cores, hand-over free
     python bench/python_dataset.py extract DATA_DIR JPEG_DIR   writes the JPEGs as files (setup)
+    python bench/python_dataset.py camera TAR          replaces every JPEG of the validation TAR with
+                                                           a camera-like 500 x 375 picture (Pillow,
+                                                           quality 90, 4:2:0; scripts/jpeg_goldens.py's
+                                                           scene), the mean ImageNet size (setup;
+                                                           the TFDS peer's python: that script
+                                                           imports TensorFlow)
 
 N examples from the start of the split (stored order); the time includes opening the reader.
 Prints "MODE images_per_second seconds N".
@@ -56,20 +66,28 @@ def _pil_load(path):
         return np.asarray(im.convert("RGB"))
 
 
+def _pil_shape(path):
+    return _pil_load(path).shape
+
+
 def _files(jpeg_dir, n):
     with open(os.path.join(jpeg_dir, "order.txt")) as f:
         return [os.path.join(jpeg_dir, name) for name in f.read().split()][:n]
 
 
-def pil(jpeg_dir, n, pool=False):
+def pil(jpeg_dir, n, pool=False, bound=False):
     files = _files(jpeg_dir, n)
     t = time.perf_counter()
     count = 0
     if pool:
         import multiprocessing
         with multiprocessing.get_context("fork").Pool(os.cpu_count()) as p:
-            for a in p.imap(_pil_load, files, chunksize=8):
-                count += a.shape[2] == 3
+            if bound:
+                for shape in p.imap(_pil_shape, files, chunksize=8):
+                    count += shape[2] == 3
+            else:
+                for a in p.imap(_pil_load, files, chunksize=8):
+                    count += a.shape[2] == 3
     else:
         for f in files:
             count += _pil_load(f).shape[2] == 3
@@ -89,8 +107,33 @@ def extract(data_dir, jpeg_dir):
         f.write("\n".join(names) + "\n")
 
 
+def camera(tar_path):
+    import io
+    import tarfile
+    from PIL import Image
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+    from jpeg_goldens import scene
+    tmp = tar_path + ".camera"
+    with tarfile.open(tar_path) as src, tarfile.open(tmp, "w", format=tarfile.USTAR_FORMAT) as dst:
+        for k, member in enumerate(src):
+            data = src.extractfile(member).read() if member.isfile() else None
+            if data is not None and member.name.endswith(".JPEG"):
+                # Keep the fixture's grayscale and CMYK images as they are.
+                with Image.open(io.BytesIO(data)) as im:
+                    if im.mode == "RGB":
+                        out = io.BytesIO()
+                        Image.fromarray(scene(500, 375, 1000 + k)).save(out, "JPEG", quality=90)
+                        data = out.getvalue()
+                member.size = len(data)
+            dst.addfile(member, io.BytesIO(data) if data is not None else None)
+    os.replace(tmp, tar_path)
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
+    if mode == "camera":
+        camera(path)
+        return
     if mode == "extract":
         extract(path, sys.argv[3])
         return
@@ -101,6 +144,7 @@ def main():
         "tfds": lambda: tfds_load(path, n),
         "pil": lambda: pil(path, n),
         "pil-pool": lambda: pil(path, n, pool=True),
+        "pil-pool-bound": lambda: pil(path, n, pool=True, bound=True),
     }
     count, seconds = runs[mode]()
     assert count == n, f"{mode} read {count} images, expected {n}"

@@ -12,9 +12,9 @@ from . import _native
 
 Example = Dict[str, Any]
 
-# Examples read and decoded together when iterating (the next batch is decoded while the
+# Examples read and decoded together when iterating (later batches are decoded while the
 # current one is consumed).
-_BATCH = 64
+_BATCH = 32
 
 
 class Dataset:
@@ -96,8 +96,8 @@ class Dataset:
 def _example(t) -> Example:
     image, height, width, file_name, original, correct, wrong, unclear, problematic = t
     if height:
-        # A view of the bytearray (writable, like tfds.as_numpy's arrays): no copy.
-        image = np.frombuffer(image, dtype=np.uint8).reshape(height, width, 3)
+        # A writable view of the pixels decoded in Rust (_native.Pixels): no copy.
+        image = np.asarray(image)
     return {
         "image": image,
         "file_name": file_name,

@@ -9,7 +9,7 @@
 
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use imagenet_multilabel::images::Decode;
@@ -17,7 +17,7 @@ use imagenet_multilabel::tfds::{Dataset, RandomAccess};
 use imagenet_multilabel::{Error, Example, Split};
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::errors;
 
@@ -25,8 +25,8 @@ use crate::errors;
 /// height and width, then the labels.
 type Item = (Example, Option<(Vec<u8>, u32, u32)>);
 
-/// A batch being read in the background: where it ends, and where its examples will arrive.
-type Pending = (u64, Receiver<Vec<Result<Item, Error>>>);
+/// A batch of examples, each read (and decoded) or the error that stopped it.
+type Batch = Vec<Result<Item, Error>>;
 
 /// What one process holds: the open split and a thread pool.
 struct State {
@@ -127,15 +127,54 @@ fn read_range(
         .install(|| state.access.map_range(start..end, |i, a| read(a, i, how)))
 }
 
+/// Decoded RGB pixels handed to numpy without a copy: `np.asarray(pixels)` views this
+/// buffer through `__array_interface__` (writable, as `tfds.as_numpy`'s arrays are) and keeps
+/// the object alive as the array's base. Copying ~0.2–0.6 MB per image while holding the GIL
+/// would stall the consumer that the decoding threads are feeding.
+#[pyclass(module = "imagenet_multilabel._native", frozen)]
+pub struct Pixels {
+    /// Owns the memory; never read or borrowed after `new`: numpy may write through `ptr`.
+    _buf: Vec<u8>,
+    ptr: usize,
+    height: u32,
+    width: u32,
+}
+
+impl Pixels {
+    fn new(mut buf: Vec<u8>, height: u32, width: u32) -> Pixels {
+        debug_assert_eq!(buf.len(), height as usize * width as usize * 3);
+        Pixels {
+            ptr: buf.as_mut_ptr() as usize,
+            _buf: buf,
+            height,
+            width,
+        }
+    }
+}
+
+#[pymethods]
+impl Pixels {
+    /// numpy's array interface (version 3): `height × width × 3` uint8, C order.
+    #[getter]
+    fn __array_interface__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("version", 3)?;
+        d.set_item("shape", (self.height, self.width, 3))?;
+        d.set_item("typestr", "|u1")?;
+        d.set_item("data", (self.ptr, false))?;
+        Ok(d)
+    }
+}
+
 /// The tuple dataset.py expects: (image, height, width, file_name, original_label,
-/// correct, wrong, unclear, is_problematic); image is a bytearray of RGB pixels (writable,
-/// so numpy's view of it is too) or, undecoded, the JPEG as bytes (height = width = 0).
+/// correct, wrong, unclear, is_problematic); image is the RGB [`Pixels`] or, undecoded, the
+/// JPEG as bytes (height = width = 0).
 fn to_python<'py>(py: Python<'py>, (ex, rgb): Item) -> PyResult<Bound<'py, PyTuple>> {
     let ids = |v: &[imagenet_multilabel::ClassId]| -> Vec<i64> {
         v.iter().map(|c| c.index() as i64).collect()
     };
     let (image, h, w): (Bound<'py, PyAny>, u32, u32) = match rgb {
-        Some((pixels, h, w)) => (PyByteArray::new(py, &pixels).into_any(), h, w),
+        Some((pixels, h, w)) => (Bound::new(py, Pixels::new(pixels, h, w))?.into_any(), h, w),
         None => (PyBytes::new(py, &ex.image).into_any(), 0, 0),
     };
     (
@@ -215,51 +254,69 @@ impl DatasetReader {
             .collect()
     }
 
-    /// An iterator over batches of `batch` examples from `start`, the next batch read and
-    /// decoded in the background while Python consumes the current one.
-    #[pyo3(signature = (start = 0, batch = 64))]
+    /// An iterator over batches of `batch` examples from `start`, read and decoded ahead
+    /// on the pool by a feeder thread while Python consumes them.
+    #[pyo3(signature = (start = 0, batch = 32))]
     fn batches(&self, start: u64, batch: u64) -> PyResult<Batches> {
+        let state = self.state()?;
+        let (start, end) = (start.min(self.len), self.len);
+        let (tx, rx) = sync_channel(AHEAD);
+        let how = self.decode;
+        std::thread::Builder::new()
+            .name("iml-dataset-feed".into())
+            .spawn(move || feed(state, how, (start, end, batch.max(1)), tx))
+            .map_err(|e| {
+                pyo3::exceptions::PyOSError::new_err(format!("cannot start a thread: {e}"))
+            })?;
         Ok(Batches {
-            state: self.state()?,
-            how: self.decode,
-            next: start.min(self.len),
-            end: self.len,
-            batch: batch.max(1),
-            pending: Mutex::new(None),
+            pid: std::process::id(),
+            rx: Mutex::new(Some(rx)),
+            next: start,
+            end,
             deferred: None,
         })
     }
 }
 
+/// Batches read ahead of the consumer: enough to keep every core decoding while Python
+/// works on the current batch, few enough to bound memory (32 decoded images each).
+const AHEAD: usize = 2;
+
 /// Iterator of `DatasetReader.batches`: yields lists of example tuples; an unreadable
 /// example raises when its batch is reached, after the examples before it.
+///
+/// A feeder thread of its own reads the batches in order on the reader's pool and queues up
+/// to [`AHEAD`] of them, so the cores decode continuously while Python consumes; the queue's
+/// bound stops it when Python falls behind, and dropping the iterator ends it.
 #[pyclass(module = "imagenet_multilabel._native")]
 pub struct Batches {
-    state: Arc<State>,
-    how: Option<Decode>,
+    pid: u32,
+    /// The queue from the feeder; None once the split is exhausted or an error ended it.
+    rx: Mutex<Option<Receiver<Batch>>>,
+    /// The number of the next example to return, and the end of the range.
     next: u64,
     end: u64,
-    batch: u64,
-    pending: Mutex<Option<Pending>>,
     /// The error of an example whose batch predecessors were returned first.
     deferred: Option<Error>,
 }
 
-impl Batches {
-    /// Starts reading the batch at `self.next` on the pool; returns where it ends.
-    fn spawn(&self, start: u64) -> Option<Pending> {
-        if start >= self.end {
-            return None;
+/// The feeder: reads `start..end` in batches of `batch` on the state's pool and sends them
+/// in order; stops after a batch holding an error, or when the iterator is gone.
+fn feed(
+    state: Arc<State>,
+    how: Option<Decode>,
+    (start, end, batch): (u64, u64, u64),
+    tx: SyncSender<Batch>,
+) {
+    let mut at = start;
+    while at < end {
+        let stop = at.saturating_add(batch).min(end);
+        let items = read_range(&state, at, stop, how);
+        let failed = items.iter().any(Result::is_err);
+        if tx.send(items).is_err() || failed {
+            return;
         }
-        let end = start.saturating_add(self.batch).min(self.end);
-        let (tx, rx) = channel();
-        let state = Arc::clone(&self.state);
-        let how = self.how;
-        self.state.pool.spawn(move || {
-            // The receiver may be gone (iteration abandoned): nothing to do then.
-            let _ = tx.send(read_range(&state, start, end, how));
-        });
-        Some((end, rx))
+        at = stop;
     }
 }
 
@@ -273,45 +330,37 @@ impl Batches {
         if let Some(e) = self.deferred.take() {
             return Err(errors::core(e));
         }
-        if self.state.pid != std::process::id() {
-            // The pool behind this iterator has no threads in a forked child.
+        if self.pid != std::process::id() {
+            // The feeder thread behind this iterator does not exist in a forked child.
             return Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "this iterator was started in the parent process: iterate the Dataset again in this one",
             ));
         }
-        let pending = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        let (end, items) = match pending {
-            Some((end, rx)) => match py.detach(move || rx.recv()) {
-                Ok(items) => (end, items),
-                Err(_) => {
-                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                        "a background read of the dataset stopped without a result",
-                    ))
-                }
-            },
-            None if self.next < self.end => {
-                let end = self.next.saturating_add(self.batch).min(self.end);
-                let (start, how) = (self.next, self.how);
-                let state = Arc::clone(&self.state);
-                (end, py.detach(|| read_range(&state, start, end, how)))
-            }
-            None => return Ok(None),
+        let Some(rx) = self.rx.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return Ok(None);
         };
-        self.next = end;
-        // Read ahead while Python works on this batch.
-        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = self.spawn(end);
+        let (rx, received) = py.detach(move || {
+            let r = rx.recv();
+            (rx, r)
+        });
+        let Ok(items) = received else {
+            // The feeder hung up: normal at the end, a failure before it.
+            if self.next < self.end {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "a background read of the dataset stopped without a result",
+                ));
+            }
+            return Ok(None);
+        };
+        self.next += items.len() as u64;
+        *self.rx.lock().unwrap_or_else(|p| p.into_inner()) = Some(rx);
         let mut out = Vec::with_capacity(items.len());
         for r in items {
             match r {
                 Ok(item) => out.push(to_python(py, item)?),
                 Err(e) => {
                     // Stop here: the examples before the bad one are returned first.
-                    self.end = self.next;
-                    *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                    *self.rx.lock().unwrap_or_else(|p| p.into_inner()) = None;
                     if out.is_empty() {
                         return Err(errors::core(e));
                     }
@@ -328,5 +377,6 @@ impl Batches {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DatasetReader>()?;
     m.add_class::<Batches>()?;
+    m.add_class::<Pixels>()?;
     Ok(())
 }

@@ -96,6 +96,28 @@ def test_random_access_equals_iteration(data_dir):
         ds["0"]
 
 
+def test_iterators_are_independent_and_arrays_own_their_pixels(data_dir):
+    ds = iml.Dataset(data_dir)
+    want = [sha(ex["image"].tobytes()) for ex in ds]
+    # Two iterators at once, one abandoned part way (its feeder thread must stop, not block
+    # the other), and the arrays kept past the iteration that made them.
+    a, b = iter(ds), iter(ds)
+    first = [next(a) for _ in range(40)]
+    kept = [ex["image"] for ex in b]
+    del a
+    assert [sha(x.tobytes()) for x in kept] == want
+    assert [sha(ex["image"].tobytes()) for ex in first] == want[:40]
+    # The pixels are handed over without a copy, and an array is the only view of them:
+    # writing to one changes no other example, and a re-read decodes afresh.
+    img = kept[5]
+    assert img.base is not None and type(img.base).__name__ == "Pixels"
+    assert img.flags.writeable and img.flags.c_contiguous and img.dtype == np.uint8
+    img[:] = 7
+    assert sha(ds[5]["image"].tobytes()) == want[5]
+    assert [sha(x.tobytes()) for x in kept[:5]] == want[:5]
+    assert sum(1 for _ in ds) == len(ds)
+
+
 def _hashes(ds, indices):
     return [sha(ds[i]["image"].tobytes()) + ds[i]["file_name"].decode() for i in indices]
 
