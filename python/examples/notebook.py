@@ -1,5 +1,5 @@
 """A notebook's session, as a script: grade a NumPy array, list the ImageNet-M misses, build
-the dataset. Runs on the demo's synthetic data (`imagenet-multilabel demo --keep DIR`):
+the dataset and iterate it. Runs on the demo's synthetic data (`imagenet-multilabel demo --keep DIR`):
 
     python python/examples/notebook.py DIR
 """
@@ -37,3 +37,14 @@ with tempfile.TemporaryDirectory() as out:
     # Grading from the built dataset gives the same figures.
     again = iml.evaluate(logits, dataset=out)
     assert again.multilabel_accuracy == report.multilabel_accuracy
+    # Read it back: map-style and iterable, images decoded as tfds.load decodes them.
+    ds = iml.Dataset(out, split="validation")
+    first = ds[0]
+    print(len(ds), "examples; the first:", first["file_name"], first["image"].shape)
+    seen = 0
+    for ex in ds:
+        assert ex["image"].dtype == np.uint8 and ex["image"].shape[2] == 3
+        seen += 1
+        if seen == 500:
+            break
+    print("iterated", seen, "decoded examples")
