@@ -553,6 +553,14 @@ trait Score:
     const LOWEST: Self;
     const ZERO: Self;
     fn is_finite(self) -> bool;
+
+    /// 0 for a finite score, NaN for an infinity or NaN: summed, a test of finiteness
+    /// without a branch or a comparison, which vectorises.
+    #[allow(clippy::eq_op)]
+    #[inline(always)]
+    fn zero_if_finite(self) -> Self {
+        self - self
+    }
 }
 
 impl Score for f32 {
@@ -675,7 +683,7 @@ fn rank_contiguous<const W: usize, S: Score>(
     let mut lane_nan = [S::ZERO; LANES];
     for chunk in blocks.clone() {
         for ((m, nan), v) in lane_max.iter_mut().zip(&mut lane_nan).zip(block(chunk)) {
-            *nan = *nan + (v - v);
+            *nan = *nan + v.zero_if_finite();
             *m = if v > *m { v } else { *m };
         }
     }
