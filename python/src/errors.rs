@@ -105,9 +105,15 @@ pub fn python_wording(message: &str) -> String {
     while let Some(at) = rest.find("--") {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
+        // A flag starts a word (not `--force` inside a path such as `/tmp/a--force`).
+        let starts_word = out
+            .chars()
+            .last()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '`' | '"' | '\''));
         match KEYWORDS.iter().find(|(flag, _)| {
             // A whole flag, not the start of a longer one (`--force` in `--forced`).
-            tail.starts_with(flag)
+            starts_word
+                && tail.starts_with(flag)
                 && !tail[flag.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
         }) {
             Some((flag, keyword)) => {

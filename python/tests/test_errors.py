@@ -121,3 +121,10 @@ def test_advice_names_python_keywords_not_cli_flags(annotated, logits):
     # Missing predictions.
     text = message(logits[:-1], file_names=names[:-1])
     assert "pass allow_missing=True to grade only the images that have one" in text, text
+
+
+def test_a_flag_like_part_of_a_path_is_left_alone(tmp_path):
+    path = tmp_path / "run--force" / "model--allow-missing.npy"
+    with pytest.raises(OSError) as caught:
+        iml.evaluate(path, annotations=A)
+    assert str(path) in str(caught.value)
