@@ -1,18 +1,23 @@
 """``evaluate``: turn what a notebook holds (an array, a tensor, a dict, a list, a path) into
-the one native call that grades it; no grading logic lives here."""
+the one native call that grades it; no grading logic lives here.
+
+numpy is imported only when an array is graded: ``import imagenet_multilabel`` stays fast
+(numpy alone takes longer to import than the whole package), and dicts and paths never need it.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import warnings
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 
 from . import _native
 from ._native import InputError
 from ._report import Report
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -99,7 +104,7 @@ def evaluate(
             fortran = True
         else:
             # A strided view (a slice with steps): one copy to read it.
-            array = np.ascontiguousarray(array)
+            array = array.copy(order="C")
             fortran = False
         native = _native.evaluate_array(
             array,
@@ -128,6 +133,8 @@ def _path_or_none(value: Optional[PathLike], keyword: str) -> Optional[str]:
 
 def _as_array(value: Any) -> np.ndarray:
     """``value`` as a NumPy array without copying where it can be shared."""
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         array = value
     elif hasattr(value, "__dlpack__") and not hasattr(value, "__array_interface__"):
@@ -166,8 +173,10 @@ def _names(file_names: Iterable[Any]) -> list:
     for i, n in enumerate(file_names):
         if isinstance(n, bytes):
             n = n.decode("utf-8", "replace")
-        elif isinstance(n, (np.str_, os.PathLike)):
-            n = os.fspath(n) if isinstance(n, os.PathLike) else str(n)
+        elif isinstance(n, os.PathLike):
+            n = os.fspath(n)
+        elif isinstance(n, str):
+            n = str(n)  # a numpy.str_ (a str subclass) as a plain str
         if not isinstance(n, str):
             raise InputError(
                 f"file_names[{i}] is {type(n).__name__}: expected a file name such as "
@@ -178,6 +187,9 @@ def _names(file_names: Iterable[Any]) -> list:
 
 
 def _json_value(value: Any) -> Any:
+    """A value ``json`` cannot write itself (numpy scalars and arrays) as one it can."""
+    import numpy as np
+
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.ndarray):

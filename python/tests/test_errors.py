@@ -94,3 +94,37 @@ def test_a_bad_predictions_file_names_the_row(tmp_path):
     path.write_text("file_name,prediction\nILSVRC2012_val_00000001.JPEG,n0\n")
     with pytest.raises(iml.InputError, match=r"p.csv: line 2, column \"prediction\""):
         iml.evaluate(path, annotations=A)
+
+
+def test_advice_names_python_keywords_not_cli_flags(annotated, logits):
+    """The library's advice names command-line flags; from Python it names the keywords."""
+    names, _, _ = annotated
+    top1 = np.argmax(logits, axis=1)
+
+    def message(*args, **kwargs):
+        with pytest.raises(iml.InputError) as caught:
+            iml.evaluate(*args, annotations=A, **kwargs)
+        text = str(caught.value)
+        assert "--" not in text, text
+        return text
+
+    # Ids counted from 1 read as sorted: the convention that fits, as a keyword.
+    assert 'pass class_ids="one-based"' in message(top1 + 1, file_names=names)
+    assert 'for class_ids="devkit"' in message(np.array([0, 5]), file_names=NAMES, class_ids="devkit")
+    # A convention for scores, which have none.
+    text = message(logits, file_names=names, class_ids="devkit")
+    assert text.startswith('array: class ids: class_ids="devkit" applies to integer class ids'), text
+    assert text.endswith("drop class_ids="), text
+    # 1001 score columns without the keyword that says column 0 is background.
+    wide = np.zeros((len(names), 1001), np.float32)
+    assert "pass background_class=True (a background top-1" in message(wide, file_names=names)
+    # Missing predictions.
+    text = message(logits[:-1], file_names=names[:-1])
+    assert "pass allow_missing=True to grade only the images that have one" in text, text
+
+
+def test_a_flag_like_part_of_a_path_is_left_alone(tmp_path):
+    path = tmp_path / "run--force" / "model--allow-missing.npy"
+    with pytest.raises(OSError) as caught:
+        iml.evaluate(path, annotations=A)
+    assert str(path) in str(caught.value)

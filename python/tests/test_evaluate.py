@@ -91,8 +91,8 @@ def test_every_field_matches_the_cli(tmp_path, annotated, logits):
             assert list(ours) == list(theirs)
             for key, value in ours.items():
                 if value is None or (isinstance(value, float) and math.isnan(value)):
-                    # An empty cell (a background top-1's severity): None, or NaN in pandas.
-                    assert theirs[key] == ""
+                    # An empty cell: None, which a pandas column of numbers holds as NaN.
+                    assert theirs[key] == "", (key, theirs[key])
                 elif isinstance(value, bool):
                     assert str(value).lower() == theirs[key]
                 elif isinstance(value, float):

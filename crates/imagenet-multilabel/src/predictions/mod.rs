@@ -100,7 +100,35 @@ pub(crate) enum Slot {
     Background,
 }
 
+impl Slot {
+    /// The class, or `None` for the background.
+    fn class(self) -> Option<ClassId> {
+        match self {
+            Slot::Class(c) => Some(c),
+            Slot::Background => None,
+        }
+    }
+}
+
 impl Predictions {
+    /// Predictions for every validation image, row `image - 1` of `ranked` holding its `k`
+    /// (1..=MAX_K) classes in rank order: what [`Predictions::insert`] would make of them one
+    /// by one, without the per-row work.
+    fn in_order(path: &Path, k: usize, has_scores: bool, ranked: Vec<ClassId>) -> Predictions {
+        let all = NUM_VAL_IMAGES as usize;
+        debug_assert!((1..=MAX_K).contains(&k) && ranked.len() == all * k);
+        Predictions {
+            path: path.to_path_buf(),
+            k,
+            has_scores,
+            ranked,
+            background: Vec::new(),
+            present: vec![true; all],
+            count: all,
+            ground_truth: false,
+        }
+    }
+
     /// Empty predictions with `k` (1..=MAX_K) ranked ids per image, read from `path`.
     /// `has_scores` says whether they were ranked from full score vectors.
     pub fn new(path: impl AsRef<Path>, k: usize, has_scores: bool) -> Predictions {
