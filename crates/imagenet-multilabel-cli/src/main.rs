@@ -33,6 +33,9 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Run the whole pipeline on generated data (no downloads).
     Demo(cmd::demo::Args),
+    /// Browse the dataset, look at a model's mistakes and review what the experts never
+    /// saw, in the browser (http://127.0.0.1:8377).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Build(args) => cmd::build::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
