@@ -2,6 +2,11 @@
 // No framework and no external resource; text goes in with textContent, never as HTML.
 "use strict";
 
+// Errors are kept for the browser test to read, and shown to the person.
+window.__errors = [];
+window.addEventListener("error", (e) => window.__errors.push(String(e.message)));
+window.addEventListener("unhandledrejection", (e) => window.__errors.push(String(e.reason)));
+
 const main = document.getElementById("main");
 const page = document.body.dataset.page;
 const subject = document.body.dataset.subject;
@@ -33,6 +38,7 @@ async function api(path, options) {
 }
 
 function showError(error) {
+  window.__errors.push(String(error.message || error));
   main.replaceChildren(el("p", { class: "error" }, String(error.message || error)));
 }
 
@@ -216,6 +222,9 @@ async function model() {
 const REVIEWER_KEY = "imagenet-multilabel-reviewer";
 
 async function review() {
+  // A link may carry the name (?reviewer=NAME): kept like a typed one.
+  const given = new URLSearchParams(location.search).get("reviewer");
+  if (given && given.trim()) localStorage.setItem(REVIEWER_KEY, given.trim().slice(0, 64));
   const reviewer = localStorage.getItem(REVIEWER_KEY);
   if (!reviewer) {
     const input = el("input", { id: "reviewer-name", name: "reviewer", required: true, maxlength: 64, placeholder: "your name" });
