@@ -5,30 +5,16 @@ use std::collections::{HashMap, HashSet};
 
 use axum::http::StatusCode;
 use imagenet_multilabel::{ClassId, ImageId};
-use imagenet_multilabel_reviews::{NewReview, Review, Store};
+use imagenet_multilabel_reviews::{Error, NewReview, PairStatus, Review, Store};
 use serde_json::{json, Value};
 
 use crate::api::ApiError;
 
 pub use imagenet_multilabel_reviews::Decision;
 
-/// Where one (image, label) pair stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// Enough agreeing live reviews.
-    Done(Decision),
-    /// Reviewed, all agreeing, but fewer than required.
-    Pending(u32),
-    /// Reviewers disagree: live reviews of each decision.
-    Disagreement {
-        /// Reviews saying correct.
-        correct: u32,
-        /// Reviews saying wrong.
-        wrong: u32,
-        /// Reviews saying unclear.
-        unclear: u32,
-    },
-}
+/// Where one reviewed (image, label) pair stands: the store's own verdict (each reviewer's
+/// latest live vote; done when unanimous and at least `--required`).
+pub type Outcome = PairStatus;
 
 /// Every reviewed pair's outcome.
 pub type Outcomes = HashMap<(ImageId, ClassId), Outcome>;
@@ -43,43 +29,16 @@ pub fn parse_decision(text: &str) -> Option<Decision> {
     }
 }
 
-fn decision_name(d: Decision) -> &'static str {
-    match d {
-        Decision::Correct => "correct",
-        Decision::Wrong => "wrong",
-        Decision::Unclear => "unclear",
-    }
-}
-
 /// The outcome of every pair with a live review, `required` agreeing reviews settling one.
 pub fn outcomes(store: &Store, required: u32) -> Result<Outcomes, String> {
-    let mut counts: HashMap<(ImageId, ClassId), [u32; 3]> = HashMap::new();
-    for r in store.reviews().map_err(|e| e.to_string())? {
-        let (Some(image), Some(label)) = (ImageId::from_file_name(&r.file_name), ClassId::from_wnid(&r.label)) else {
-            continue;
-        };
-        if r.undone {
-            continue;
-        }
-        let slot = match r.decision {
-            Decision::Correct => 0,
-            Decision::Wrong => 1,
-            Decision::Unclear => 2,
-        };
-        counts.entry((image, label)).or_default()[slot] += 1;
-    }
-    Ok(counts
+    let decisions = store.decisions(required).map_err(|e| e.to_string())?;
+    Ok(decisions
+        .pairs
         .into_iter()
-        .filter(|(_, c)| c.iter().sum::<u32>() > 0)
-        .map(|(pair, [correct, wrong, unclear])| {
-            let outcome = match [correct, wrong, unclear] {
-                [n, 0, 0] if n >= required => Outcome::Done(Decision::Correct),
-                [0, n, 0] if n >= required => Outcome::Done(Decision::Wrong),
-                [0, 0, n] if n >= required => Outcome::Done(Decision::Unclear),
-                [n, 0, 0] | [0, n, 0] | [0, 0, n] => Outcome::Pending(n),
-                _ => Outcome::Disagreement { correct, wrong, unclear },
-            };
-            (pair, outcome)
+        .filter_map(|p| {
+            let image = ImageId::from_file_name(&p.file_name)?;
+            let label = ClassId::from_wnid(&p.label)?;
+            Some(((image, label), p.status))
         })
         .collect())
 }
@@ -98,7 +57,7 @@ pub fn reviewed_by(store: &Store, reviewer: &str) -> Result<HashSet<(ImageId, Cl
 pub fn outcome_json(outcome: Option<&Outcome>) -> Value {
     match outcome {
         None => Value::Null,
-        Some(Outcome::Done(d)) => json!({ "state": "done", "decision": decision_name(*d) }),
+        Some(Outcome::Done(d)) => json!({ "state": "done", "decision": d.as_str() }),
         Some(Outcome::Pending(n)) => json!({ "state": "pending", "reviews": n }),
         Some(Outcome::Disagreement { correct, wrong, unclear }) => json!({
             "state": "disagreement", "correct": correct, "wrong": wrong, "unclear": unclear,
@@ -113,7 +72,7 @@ pub fn review_json(r: &Review) -> Value {
         "file_name": r.file_name,
         "label": r.label,
         "name": ClassId::from_wnid(&r.label).map(|c| c.info().clean_name),
-        "decision": decision_name(r.decision),
+        "decision": r.decision.as_str(),
         "reviewer": r.reviewer,
         "model": r.model,
         "created_at": r.created_at,
@@ -147,5 +106,16 @@ pub fn undo(store: &Store, id: i64, reviewer: &str) -> Result<Value, ApiError> {
     store
         .undo(id, reviewer)
         .map(|r| review_json(&r))
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+        .map_err(|e| ApiError::new(status_of(&e), e.to_string()))
+}
+
+/// The HTTP status of a store error: the request's fault (4xx) or the server's (500).
+fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }

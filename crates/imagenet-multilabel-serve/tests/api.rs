@@ -284,7 +284,9 @@ fn the_queue_offers_unreviewed_top1s_and_a_review_takes_one_out() {
     // Undo: only by the same reviewer; then the pair is back.
     let id = r["id"].as_i64().unwrap();
     let a = s.post_json(&format!("/api/reviews/{id}/undo"), &json!({"reviewer": "bob"}));
-    assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
+    assert_eq!(a.status, 403, "{}", String::from_utf8_lossy(&a.body));
+    let a = s.post_json("/api/reviews/999999/undo", &json!({"reviewer": "ada"}));
+    assert_eq!(a.status, 404, "{}", String::from_utf8_lossy(&a.body));
     let a = s.post_json(&format!("/api/reviews/{id}/undo"), &json!({"reviewer": "ada"}));
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     assert_eq!(a.json()["undone"], true);

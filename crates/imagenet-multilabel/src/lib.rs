@@ -23,6 +23,7 @@ pub mod home;
 pub mod images;
 pub mod index;
 pub mod metrics;
+pub mod overlay;
 pub mod predictions;
 pub mod publish;
 pub mod real;
