@@ -95,7 +95,7 @@ impl Driver {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let v = self.script(script);
-            if !(v.is_null() || v == json!(false) || v == json!("")) {
+            if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
                 return v;
             }
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -179,6 +179,20 @@ fn a_reviewer_judges_two_pairs_with_the_keyboard_and_undoes_one() {
     assert_eq!((reviews[1]["file_name"].clone(), reviews[1]["label"].clone()), (second[0].clone(), second[1].clone()));
     assert_eq!(reviews[1]["decision"], "wrong");
     assert_eq!(reviews[1]["undone"], true);
+
+    // The export (REVIEWS' function, what `reviews export` writes): exactly the live review.
+    let store = imagenet_multilabel_reviews::Store::open(f.db()).unwrap();
+    let overlay = imagenet_multilabel_reviews::export(&store, &f.annotations, 1).unwrap();
+    let exported: Vec<(String, String, &str)> = overlay
+        .labels
+        .iter()
+        .map(|l| (l.file_name.clone(), l.label.clone(), l.decision.as_str()))
+        .collect();
+    assert_eq!(
+        exported,
+        [(first[0].as_str().unwrap().to_owned(), first[1].as_str().unwrap().to_owned(), "correct")]
+    );
+    assert_eq!(overlay.labels[0].reviewers, ["ada"]);
 
     // Every page, for a person to look at.
     d.go(&format!("{base}/"));

@@ -36,7 +36,14 @@ impl Fixture {
             seed: 11,
             ..Spec::default()
         });
-        let annotations = synthetic.annotations();
+        // Written and loaded back, so the index has the file's sha256 (an export needs it).
+        let labels = dir.path().join("labels.json");
+        synthetic.write_json(&labels).unwrap();
+        let annotations = imagenet_multilabel::annotations::load(
+            &labels,
+            &imagenet_multilabel::annotations::LoadOptions::no_cache(),
+        )
+        .unwrap();
         let images: Vec<ImageId> = annotations.records().iter().map(|r| r.image()).collect();
         let absent = images[7];
         let tar_spec = TarSpec::of(images.iter().copied(), 5).leave_out(&[absent]);
@@ -179,9 +186,33 @@ pub fn request(
     stream.write_all(head.as_bytes()).unwrap();
     // A server may answer (413) before reading a large body; a failed write is then fine.
     let _ = stream.write_all(body);
+    // Read the head, then exactly Content-Length bytes: some servers (chromedriver) keep the
+    // connection open whatever the request says. A stuck peer fails the test, never hangs it.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
+    let mut buf = [0u8; 16384];
+    loop {
+        let n = stream.read(&mut buf).unwrap_or(0);
+        raw.extend_from_slice(&buf[..n]);
+        if n == 0 || body_complete(&raw) {
+            break;
+        }
+    }
     parse(&raw)
+}
+
+/// Whether `raw` holds a whole answer with a Content-Length.
+fn body_complete(raw: &[u8]) -> bool {
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    head.lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .is_some_and(|len| raw.len() >= end + 4 + len)
 }
 
 fn parse(raw: &[u8]) -> Answer {
