@@ -21,14 +21,29 @@ fn inputs(dir: &Path) {
         ..Spec::default()
     });
     synthetic.write_json(&dir.join("labels.json")).unwrap();
-    let images: Vec<ImageId> = synthetic.annotations().records().iter().map(|r| r.image()).collect();
+    let images: Vec<ImageId> = synthetic
+        .annotations()
+        .records()
+        .iter()
+        .map(|r| r.image())
+        .collect();
     tar_fixture::write(dir.join("val.tar"), &TarSpec::of(images.iter().copied(), 1)).unwrap();
     let rows = model_rows(images, 5, 5, 9);
     pred_files::write(dir.join("vit.csv"), &rows, &WriteOptions::new(Format::Csv)).unwrap();
 }
 
-/// Starts `serve` on a free port; the child and its address.
-fn start(dir: &Path) -> (Child, String) {
+/// A running `serve`, killed (SIGKILL) when dropped, so a failing test leaves no server.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` on a free port; the process and its address.
+fn start(dir: &Path) -> (Running, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_imagenet-multilabel"))
         .args(["serve", "--images"])
         .arg(dir.join("val.tar"))
@@ -43,20 +58,26 @@ fn start(dir: &Path) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap()).read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .trim()
-        .to_owned();
-    (child, addr)
+    let stderr = child.stderr.take().unwrap();
+    let running = Running(child);
+    // Warnings (the generated labels are not the verified release) come first.
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (running, addr)
 }
 
 fn http(addr: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).unwrap();
-    let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    let body = body
+        .map(|b| serde_json::to_vec(b).unwrap())
+        .unwrap_or_default();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -76,7 +97,7 @@ fn http(addr: &str, method: &str, path: &str, body: Option<&Value>) -> (u16, Val
 fn acknowledged_reviews_survive_kill_9_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     inputs(dir.path());
-    let (mut child, addr) = start(dir.path());
+    let (child, addr) = start(dir.path());
     let (status, queue) = http(&addr, "GET", "/api/queue?model=vit&limit=5", None);
     assert_eq!(status, 200);
     let mut acknowledged = Vec::new();
@@ -87,21 +108,32 @@ fn acknowledged_reviews_survive_kill_9_and_a_restart() {
         acknowledged.push(stored["id"].as_i64().unwrap());
     }
     assert_eq!(acknowledged.len(), 5);
-    child.kill().unwrap(); // SIGKILL: no shutdown code runs
-    child.wait().unwrap();
+    drop(child); // SIGKILL: no shutdown code runs
 
-    let (mut child, addr) = start(dir.path());
+    let (child, addr) = start(dir.path());
     let (status, all) = http(&addr, "GET", "/api/reviews", None);
     assert_eq!(status, 200);
-    let ids: Vec<i64> = all["reviews"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = all["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, acknowledged);
     let (_, queue) = http(&addr, "GET", "/api/queue?model=vit&limit=5", None);
     assert!(
-        queue["pairs"].as_array().unwrap().iter().all(|p| !all["reviews"].as_array().unwrap().iter().any(|r| r["file_name"] == p["file_name"] && r["label"] == p["label"])),
+        queue["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| !all["reviews"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["file_name"] == p["file_name"] && r["label"] == p["label"])),
         "reviewed pairs stay out of the queue after a restart"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 }
 
 #[test]
@@ -109,7 +141,15 @@ fn off_loopback_needs_a_token() {
     let dir = tempfile::tempdir().unwrap();
     inputs(dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_imagenet-multilabel"))
-        .args(["serve", "--bind", "0.0.0.0", "--port", "0", "--no-cache", "--images"])
+        .args([
+            "serve",
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--no-cache",
+            "--images",
+        ])
         .arg(dir.path().join("val.tar"))
         .arg("--annotations")
         .arg(dir.path().join("labels.json"))
@@ -118,5 +158,8 @@ fn off_loopback_needs_a_token() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a loopback address") && err.contains("--token"), "{err}");
+    assert!(
+        err.contains("not a loopback address") && err.contains("--token"),
+        "{err}"
+    );
 }

@@ -104,11 +104,18 @@ impl Params {
             None => Ok(None),
             Some("true" | "1" | "yes") => Ok(Some(true)),
             Some("false" | "0" | "no") => Ok(Some(false)),
-            Some(v) => Err(ApiError::bad(format!("{key}={v:?}: expected true or false"))),
+            Some(v) => Err(ApiError::bad(format!(
+                "{key}={v:?}: expected true or false"
+            ))),
         }
     }
 
-    fn number(&self, key: &str, range: std::ops::RangeInclusive<u32>, default: u32) -> ApiResult<u32> {
+    fn number(
+        &self,
+        key: &str,
+        range: std::ops::RangeInclusive<u32>,
+        default: u32,
+    ) -> ApiResult<u32> {
         let Some(v) = self.get(key) else {
             return Ok(default);
         };
@@ -147,7 +154,11 @@ fn model_of<'a>(state: &'a State, name: &str) -> ApiResult<&'a Model> {
         let loaded: Vec<&str> = state.models.iter().map(|m| m.name.as_str()).collect();
         ApiError::not_found(format!(
             "no model named {name:?}; loaded: {}",
-            if loaded.is_empty() { "none".to_string() } else { loaded.join(", ") }
+            if loaded.is_empty() {
+                "none".to_string()
+            } else {
+                loaded.join(", ")
+            }
         ))
     })
 }
@@ -164,7 +175,10 @@ pub fn resolve_class(text: &str) -> Option<ClassId> {
     ClassId::all().find(|c| {
         let info = c.info();
         info.clean_name.eq_ignore_ascii_case(text)
-            || info.synonyms.split(", ").any(|s| s.eq_ignore_ascii_case(text))
+            || info
+                .synonyms
+                .split(", ")
+                .any(|s| s.eq_ignore_ascii_case(text))
     })
 }
 
@@ -218,7 +232,9 @@ async fn outcomes(state: &Arc<State>) -> ApiResult<Outcomes> {
 }
 
 /// Runs a blocking job (a file read, a database call) off the async threads.
-async fn blocking<T: Send + 'static>(job: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
+async fn blocking<T: Send + 'static>(
+    job: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
     tokio::task::spawn_blocking(job)
         .await
         .map_err(|e| ApiError::internal(format!("the request's worker failed: {e}")))?
@@ -228,7 +244,16 @@ async fn blocking<T: Send + 'static>(job: impl FnOnce() -> ApiResult<T> + Send +
 pub async fn images(AxumState(state): Shared, query: QueryParams) -> ApiResult<Json<Value>> {
     let p = Params::parse(
         query,
-        &["class", "problematic", "imagenet_m", "multilabel", "missed_by", "unreviewed", "page", "per_page"],
+        &[
+            "class",
+            "problematic",
+            "imagenet_m",
+            "multilabel",
+            "missed_by",
+            "unreviewed",
+            "page",
+            "per_page",
+        ],
     )?;
     let class = match p.get("class") {
         Some(text) => Some(resolve_class(text).ok_or_else(|| {
@@ -272,7 +297,10 @@ pub async fn images(AxumState(state): Shared, query: QueryParams) -> ApiResult<J
                 && is(imagenet_m, r.imagenet_m())
                 && is(multilabel, r.correct().len() > 1)
                 && missed_by.is_none_or(|m| m.mistake(r.image()).is_some())
-                && is(unreviewed, pending.as_ref().is_some_and(|s| s.contains(&r.image())))
+                && is(
+                    unreviewed,
+                    pending.as_ref().is_some_and(|s| s.contains(&r.image())),
+                )
         })
         .collect();
     let total = matching.len();
@@ -309,7 +337,9 @@ pub async fn image(
             .map_err(|e| ApiError::internal(format!("reading the reviews: {e}")))
     })
     .await?;
-    let with_gloss = |list: &[ClassId]| -> Vec<Value> { list.iter().map(|&c| label_with_gloss(&state, c)).collect() };
+    let with_gloss = |list: &[ClassId]| -> Vec<Value> {
+        list.iter().map(|&c| label_with_gloss(&state, c)).collect()
+    };
     let models: Vec<Value> = state
         .models
         .iter()
@@ -329,9 +359,9 @@ pub async fn image(
                         .collect()
                 })
                 .unwrap_or_default();
-            let mistake = m.mistake(image).map(|k| {
-                json!({ "kind": mistake_kind(k), "severity": k.severity })
-            });
+            let mistake = m
+                .mistake(image)
+                .map(|k| json!({ "kind": mistake_kind(k), "severity": k.severity }));
             json!({ "name": m.name, "top5": top5, "mistake": mistake })
         })
         .collect();
@@ -342,7 +372,10 @@ pub async fn image(
     value["unclear"] = json!(with_gloss(record.unclear()));
     value["in_source"] = json!(state.images.has(image));
     value["models"] = json!(models);
-    value["reviews"] = json!(reviews.iter().map(reviewed::review_json).collect::<Vec<_>>());
+    value["reviews"] = json!(reviews
+        .iter()
+        .map(reviewed::review_json)
+        .collect::<Vec<_>>());
     Ok(Json(value))
 }
 
@@ -434,21 +467,38 @@ pub async fn model(
     let kind = p.get("kind");
     if let Some(k) = kind {
         if !["wrong", "unreviewed", "background"].contains(&k) {
-            return Err(ApiError::bad(format!("kind={k:?}: expected wrong, unreviewed or background")));
+            return Err(ApiError::bad(format!(
+                "kind={k:?}: expected wrong, unreviewed or background"
+            )));
         }
     }
     let per_page = p.number("per_page", 1..=500, PER_PAGE)?;
     let page = p.number("page", 1..=u32::MAX, 1)?;
     let outcomes = outcomes(&state).await?;
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut mistakes: Vec<_> = model.report.mistakes.iter().filter(|m| !m.problematic).collect();
+    let mut mistakes: Vec<_> = model
+        .report
+        .mistakes
+        .iter()
+        .filter(|m| !m.problematic)
+        .collect();
     for m in &mistakes {
         *counts.entry(mistake_kind(m)).or_default() += 1;
     }
-    let rank = |k: &str| ["wrong", "unreviewed", "background"].iter().position(|x| *x == k);
+    let rank = |k: &str| {
+        ["wrong", "unreviewed", "background"]
+            .iter()
+            .position(|x| *x == k)
+    };
     mistakes.retain(|m| kind.is_none_or(|k| mistake_kind(m) == k));
     // Worst first: by kind, then severity (highest LCA first), then image number.
-    mistakes.sort_by_key(|m| (rank(mistake_kind(m)), std::cmp::Reverse(m.severity), m.image));
+    mistakes.sort_by_key(|m| {
+        (
+            rank(mistake_kind(m)),
+            std::cmp::Reverse(m.severity),
+            m.image,
+        )
+    });
     let total = mistakes.len();
     let items: Vec<Value> = mistakes
         .iter()
@@ -485,13 +535,18 @@ pub async fn queue(AxumState(state): Shared, query: QueryParams) -> ApiResult<Js
         Some(name) => Some(model_of(&state, name)?),
         None => None,
     };
-    let reviewer = p.get("reviewer").map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    let reviewer = p
+        .get("reviewer")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
     let limit = p.number("limit", 1..=100, 10)? as usize;
     let outcomes = outcomes(&state).await?;
     let mine = match &reviewer {
         Some(r) => {
             let (s, r) = (state.clone(), r.clone());
-            blocking(move || reviewed::reviewed_by(&s.store, &r).map_err(ApiError::internal)).await?
+            blocking(move || reviewed::reviewed_by(&s.store, &r).map_err(ApiError::internal))
+                .await?
         }
         None => Default::default(),
     };
@@ -574,15 +629,23 @@ pub async fn post_review(AxumState(state): Shared, body: Bytes) -> ApiResult<Res
         .get(image)
         .ok_or_else(|| ApiError::bad(format!("file_name {image}: not an annotated image")))?;
     let label = ClassId::from_wnid(&posted.label).ok_or_else(|| {
-        ApiError::bad(format!("label {:?}: expected the wnid of one of the 1000 classes (n01440764)", posted.label))
+        ApiError::bad(format!(
+            "label {:?}: expected the wnid of one of the 1000 classes (n01440764)",
+            posted.label
+        ))
     })?;
     let decision = reviewed::parse_decision(&posted.decision).ok_or_else(|| {
-        ApiError::bad(format!("decision {:?}: expected correct, wrong or unclear", posted.decision))
+        ApiError::bad(format!(
+            "decision {:?}: expected correct, wrong or unclear",
+            posted.decision
+        ))
     })?;
     let reviewer = reviewer_of(&posted.reviewer)?;
     if let Some(m) = &posted.model {
         if m.chars().count() > 128 || m.chars().any(char::is_control) {
-            return Err(ApiError::bad("model: expected a name of at most 128 characters"));
+            return Err(ApiError::bad(
+                "model: expected a name of at most 128 characters",
+            ));
         }
     }
     let status = record.status(label);
@@ -620,11 +683,11 @@ pub async fn undo(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let Path(id) = id.map_err(|e| ApiError::bad(format!("bad path: {e}")))?;
-    let id: i64 = id
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::bad(format!("review id {id:?}: expected a positive whole number")))?;
+    let id: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::bad(format!(
+            "review id {id:?}: expected a positive whole number"
+        ))
+    })?;
     let Undo { reviewer } = json_body(&body)?;
     let reviewer = reviewer_of(&reviewer)?;
     let s = state.clone();
@@ -637,7 +700,9 @@ pub async fn list_reviews(AxumState(state): Shared, query: QueryParams) -> ApiRe
     let p = Params::parse(query, &["file_name"])?;
     let image = match p.get("file_name") {
         Some(name) => Some(ImageId::from_file_name(name).ok_or_else(|| {
-            ApiError::bad(format!("file_name {name:?}: expected ILSVRC2012_val_NNNNNNNN.JPEG"))
+            ApiError::bad(format!(
+                "file_name {name:?}: expected ILSVRC2012_val_NNNNNNNN.JPEG"
+            ))
         })?),
         None => None,
     };

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use imagenet_multilabel::archive::Archive;
 use imagenet_multilabel::atomic;
-use imagenet_multilabel::thumbnails::{self, ImageSource};
 use imagenet_multilabel::tfds::{layout, Dataset, RandomAccess};
+use imagenet_multilabel::thumbnails::{self, ImageSource};
 use imagenet_multilabel::{Annotations, Error, ImageId, Result, Split};
 use sha2::{Digest, Sha256};
 
@@ -45,7 +45,11 @@ impl Images {
     /// Opens `source`; thumbnails are cached under `cache_dir`, in a folder named for the
     /// source file (its canonical path, size and modification time), so two sources never
     /// share thumbnails and a rebuilt one gets fresh ones.
-    pub fn open(source: &ImageSource, annotations: &Annotations, cache_dir: &Path) -> Result<Images> {
+    pub fn open(
+        source: &ImageSource,
+        annotations: &Annotations,
+        cache_dir: &Path,
+    ) -> Result<Images> {
         let (backend, path) = match source {
             ImageSource::Tar(path) => {
                 let archive = Archive::open(path)?;
@@ -70,7 +74,10 @@ impl Images {
                     // Built from a tar with images missing: read where each one is.
                     scanned_order(&dataset, split)?
                 };
-                (Backend::Dataset { access, position }, dataset.dir().to_path_buf())
+                (
+                    Backend::Dataset { access, position },
+                    dataset.dir().to_path_buf(),
+                )
             }
         };
         let thumbnails = cache_dir.join("serve-thumbnails").join(source_key(&path));

@@ -42,14 +42,22 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/models", get(api::models))
         .route("/api/model/{name}", get(api::model))
         .route("/api/queue", get(api::queue))
-        .route("/api/reviews", get(api::list_reviews).post(api::post_review))
+        .route(
+            "/api/reviews",
+            get(api::list_reviews).post(api::post_review),
+        )
         .route("/api/reviews/{id}/undo", post(api::undo))
         .route("/api/disagreements", get(api::disagreements))
         .fallback(api::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), security::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
         .layer(RequestBodyLimitLayer::new(api::MAX_BODY))
         .layer(CatchPanicLayer::custom(|_| {
-            api::ApiError::internal_response("the server failed on this request (a bug: please report it)")
+            api::ApiError::internal_response(
+                "the server failed on this request (a bug: please report it)",
+            )
         }))
         .with_state(state)
 }
@@ -70,7 +78,9 @@ pub fn run(
     listener: std::net::TcpListener,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(listener)?;

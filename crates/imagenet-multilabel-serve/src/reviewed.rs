@@ -49,7 +49,12 @@ pub fn reviewed_by(store: &Store, reviewer: &str) -> Result<HashSet<(ImageId, Cl
     Ok(all
         .iter()
         .filter(|r| !r.undone && r.reviewer == reviewer)
-        .filter_map(|r| Some((ImageId::from_file_name(&r.file_name)?, ClassId::from_wnid(&r.label)?)))
+        .filter_map(|r| {
+            Some((
+                ImageId::from_file_name(&r.file_name)?,
+                ClassId::from_wnid(&r.label)?,
+            ))
+        })
         .collect())
 }
 
@@ -59,7 +64,11 @@ pub fn outcome_json(outcome: Option<&Outcome>) -> Value {
         None => Value::Null,
         Some(Outcome::Done(d)) => json!({ "state": "done", "decision": d.as_str() }),
         Some(Outcome::Pending(n)) => json!({ "state": "pending", "reviews": n }),
-        Some(Outcome::Disagreement { correct, wrong, unclear }) => json!({
+        Some(Outcome::Disagreement {
+            correct,
+            wrong,
+            unclear,
+        }) => json!({
             "state": "disagreement", "correct": correct, "wrong": wrong, "unclear": unclear,
         }),
     }

@@ -38,7 +38,11 @@ impl Security {
     /// Rules for a server on `bind`: off loopback a token is required.
     pub fn new(bind: SocketAddr, token: Option<String>) -> Result<Security, StartError> {
         if let Some(t) = &token {
-            if t.len() < 8 || !t.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+            if t.len() < 8
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+            {
                 return Err(StartError::Usage(
                     "--token must be at least 8 printable ASCII characters, without spaces, ';' or ','".into(),
                 ));
@@ -68,7 +72,12 @@ impl Security {
         self.token.is_some()
     }
 
-    fn check(&self, method: &Method, headers: &HeaderMap, query: Option<&str>) -> Result<(), ApiError> {
+    fn check(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<(), ApiError> {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
@@ -77,7 +86,10 @@ impl Security {
             if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    format!("Host {host:?} is not this server's address; open it as http://{}", hosts[0]),
+                    format!(
+                        "Host {host:?} is not this server's address; open it as http://{}",
+                        hosts[0]
+                    ),
                 ));
             }
         }
@@ -132,9 +144,15 @@ fn presented_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option
         return Some(t);
     }
     for cookies in headers.get_all(header::COOKIE) {
-        let Ok(cookies) = cookies.to_str() else { continue };
+        let Ok(cookies) = cookies.to_str() else {
+            continue;
+        };
         for pair in cookies.split(';') {
-            if let Some(t) = pair.trim().strip_prefix(TOKEN_COOKIE).and_then(|r| r.strip_prefix('=')) {
+            if let Some(t) = pair
+                .trim()
+                .strip_prefix(TOKEN_COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+            {
                 return Some(t);
             }
         }
@@ -145,7 +163,9 @@ fn presented_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option
 /// The `token=` query parameter (tokens are printable ASCII without `&`, so no decoding is
 /// needed beyond what a browser leaves as is).
 fn query_token(query: Option<&str>) -> Option<&str> {
-    query?.split('&').find_map(|pair| pair.strip_prefix("token="))
+    query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -154,9 +174,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The middleware: refuses what the rules refuse; sets the token cookie when a page was
 /// opened with a valid `?token=`.
-pub async fn guard(AxumState(state): AxumState<Arc<State>>, request: Request, next: Next) -> Response {
+pub async fn guard(
+    AxumState(state): AxumState<Arc<State>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let query = request.uri().query().map(str::to_owned);
-    if let Err(e) = state.security.check(request.method(), request.headers(), query.as_deref()) {
+    if let Err(e) = state
+        .security
+        .check(request.method(), request.headers(), query.as_deref())
+    {
         return e.into_response();
     }
     let set_cookie = state
@@ -192,13 +219,19 @@ mod tests {
         let ok = headers(&[("host", "127.0.0.1:8377")]);
         assert!(s.check(&Method::GET, &ok, None).is_ok());
         let rebound = headers(&[("host", "evil.example:8377")]);
-        assert_eq!(s.check(&Method::GET, &rebound, None).unwrap_err().status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            s.check(&Method::GET, &rebound, None).unwrap_err().status,
+            StatusCode::FORBIDDEN
+        );
         let form = headers(&[("host", "localhost:8377"), ("content-type", "text/plain")]);
         assert_eq!(
             s.check(&Method::POST, &form, None).unwrap_err().status,
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         );
-        let script = headers(&[("host", "localhost:8377"), ("content-type", "application/json; charset=utf-8")]);
+        let script = headers(&[
+            ("host", "localhost:8377"),
+            ("content-type", "application/json; charset=utf-8"),
+        ]);
         assert!(s.check(&Method::POST, &script, None).is_ok());
         let cross = headers(&[
             ("host", "localhost:8377"),
@@ -221,11 +254,20 @@ mod tests {
         let e = Security::new("0.0.0.0:8377".parse().unwrap(), None).unwrap_err();
         assert!(e.to_string().contains("--token"), "{e}");
         assert!(Security::new("0.0.0.0:1".parse().unwrap(), Some("short".into())).is_err());
-        let s = Security::new("0.0.0.0:8377".parse().unwrap(), Some("s3cret-token".into())).unwrap();
+        let s =
+            Security::new("0.0.0.0:8377".parse().unwrap(), Some("s3cret-token".into())).unwrap();
         let host = ("host", "10.0.0.5:8377");
-        assert_eq!(s.check(&Method::GET, &headers(&[host]), None).unwrap_err().status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.check(&Method::GET, &headers(&[host]), None)
+                .unwrap_err()
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
         let wrong = headers(&[host, ("x-token", "s3cret-tokem")]);
-        assert_eq!(s.check(&Method::GET, &wrong, None).unwrap_err().status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.check(&Method::GET, &wrong, None).unwrap_err().status,
+            StatusCode::UNAUTHORIZED
+        );
         for h in [
             headers(&[host, ("x-token", "s3cret-token")]),
             headers(&[host, ("authorization", "Bearer s3cret-token")]),
@@ -233,6 +275,12 @@ mod tests {
         ] {
             assert!(s.check(&Method::GET, &h, None).is_ok());
         }
-        assert!(s.check(&Method::GET, &headers(&[host]), Some("page=2&token=s3cret-token")).is_ok());
+        assert!(s
+            .check(
+                &Method::GET,
+                &headers(&[host]),
+                Some("page=2&token=s3cret-token")
+            )
+            .is_ok());
     }
 }

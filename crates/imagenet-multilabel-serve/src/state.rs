@@ -50,7 +50,9 @@ pub struct Model {
 impl Model {
     /// The model's mistake on `image`, if it made one.
     pub fn mistake(&self, image: ImageId) -> Option<&Mistake> {
-        self.mistake_at.get(&image).map(|&i| &self.report.mistakes[i])
+        self.mistake_at
+            .get(&image)
+            .map(|&i| &self.report.mistakes[i])
     }
 
     /// The (image, label) pairs no expert judged that this model proposes as its top-1 on a

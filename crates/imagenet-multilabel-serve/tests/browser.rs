@@ -39,7 +39,11 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 impl Driver {
     fn start(chromedriver: &Path, chromium: &Path) -> Driver {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -47,10 +51,17 @@ impl Driver {
             .spawn()
             .expect("chromedriver starts");
         let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut driver = Driver { child, addr, session: String::new() };
+        let mut driver = Driver {
+            child,
+            addr,
+            session: String::new(),
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not open its port");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not open its port"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let profile = std::env::temp_dir().join(format!("serve-browser-{}", std::process::id()));
@@ -65,14 +76,30 @@ impl Driver {
             }
         }}});
         let v = driver.call("POST", "/session", Some(caps));
-        driver.session = v["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_owned();
+        driver.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_owned();
         driver
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let body = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
-        let headers: &[(&str, &str)] = if method == "POST" { &[("Content-Type", "application/json")] } else { &[] };
-        let a = common::request(self.addr, method, path, headers, &body, &self.addr.to_string());
+        let body = body
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        let headers: &[(&str, &str)] = if method == "POST" {
+            &[("Content-Type", "application/json")]
+        } else {
+            &[]
+        };
+        let a = common::request(
+            self.addr,
+            method,
+            path,
+            headers,
+            &body,
+            &self.addr.to_string(),
+        );
         let v = a.json();
         assert_eq!(a.status, 200, "{method} {path}: {v}");
         v["value"].clone()
@@ -87,7 +114,11 @@ impl Driver {
     }
 
     fn script(&self, script: &str) -> Value {
-        self.session("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+        self.session(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
     }
 
     /// Waits until `script` returns something truthy; returns it.
@@ -106,20 +137,39 @@ impl Driver {
     fn keys(&self, keys: &str) {
         let actions: Vec<Value> = keys
             .chars()
-            .flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})])
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
             .collect();
-        self.session("POST", "/actions", Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})));
+        self.session(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
     }
 
     fn type_into(&self, css: &str, text: &str) {
-        let e = self.session("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        let e = self.session(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
         let id = e[ELEMENT].as_str().unwrap().to_owned();
-        self.session("POST", &format!("/element/{id}/value"), Some(json!({ "text": text })));
+        self.session(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
     }
 
     fn screenshot(&self, path: &Path) {
         let png = self.session("GET", "/screenshot", None);
-        let bytes = base64::engine::general_purpose::STANDARD.decode(png.as_str().unwrap()).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(png.as_str().unwrap())
+            .unwrap();
         std::fs::write(path, bytes).unwrap();
     }
 }
@@ -127,7 +177,14 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = common::request(self.addr, "DELETE", &format!("/session/{}", self.session), &[], b"", &self.addr.to_string());
+            let _ = common::request(
+                self.addr,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                &[],
+                b"",
+                &self.addr.to_string(),
+            );
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -139,9 +196,15 @@ fn a_reviewer_judges_two_pairs_with_the_keyboard_and_undoes_one() {
     let required = std::env::var_os("IMAGENET_MULTILABEL_REQUIRE_BROWSER").is_some();
     let (Some(chromedriver), Some(chromium)) = (
         find("CHROMEDRIVER", &["chromedriver"]),
-        find("CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]),
+        find(
+            "CHROMIUM",
+            &["chromium", "chromium-browser", "google-chrome"],
+        ),
     ) else {
-        assert!(!required, "IMAGENET_MULTILABEL_REQUIRE_BROWSER is set but chromium or chromedriver is missing");
+        assert!(
+            !required,
+            "IMAGENET_MULTILABEL_REQUIRE_BROWSER is set but chromium or chromedriver is missing"
+        );
         eprintln!("skipped: chromium and chromedriver (Debian: chromium-driver) are needed");
         return;
     };
@@ -153,7 +216,10 @@ fn a_reviewer_judges_two_pairs_with_the_keyboard_and_undoes_one() {
     let d = Driver::start(&chromedriver, &chromium);
 
     d.go(&format!("{base}/review"));
-    d.wait_for("return document.getElementById('reviewer-name')", "the name form");
+    d.wait_for(
+        "return document.getElementById('reviewer-name')",
+        "the name form",
+    );
     d.screenshot(&shots.join("review-name.png"));
     d.type_into("#reviewer-name", "ada\u{E007}");
     let candidate = "const c = document.getElementById('candidate'); return c && [c.dataset.file, c.dataset.label]";
@@ -167,16 +233,31 @@ fn a_reviewer_judges_two_pairs_with_the_keyboard_and_undoes_one() {
     let back = d.wait_for(&format!("const c = document.getElementById('candidate'); return c && c.dataset.file + c.dataset.label === {:?} && [c.dataset.file, c.dataset.label]", format!("{}{}", second[0].as_str().unwrap(), second[1].as_str().unwrap())), "the undone pair back");
     assert_eq!(back, second);
     let status = d.script("return document.getElementById('review-status').textContent");
-    assert!(status.as_str().unwrap().contains("1 reviewed in this session"), "{status}");
+    assert!(
+        status
+            .as_str()
+            .unwrap()
+            .contains("1 reviewed in this session"),
+        "{status}"
+    );
 
     // What the store holds, through the API.
-    let reviews = s.get("/api/reviews").json()["reviews"].as_array().unwrap().clone();
+    let reviews = s.get("/api/reviews").json()["reviews"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(reviews.len(), 2, "{reviews:?}");
-    assert_eq!((reviews[0]["file_name"].clone(), reviews[0]["label"].clone()), (first[0].clone(), first[1].clone()));
+    assert_eq!(
+        (reviews[0]["file_name"].clone(), reviews[0]["label"].clone()),
+        (first[0].clone(), first[1].clone())
+    );
     assert_eq!(reviews[0]["decision"], "correct");
     assert_eq!(reviews[0]["reviewer"], "ada");
     assert_eq!(reviews[0]["undone"], false);
-    assert_eq!((reviews[1]["file_name"].clone(), reviews[1]["label"].clone()), (second[0].clone(), second[1].clone()));
+    assert_eq!(
+        (reviews[1]["file_name"].clone(), reviews[1]["label"].clone()),
+        (second[0].clone(), second[1].clone())
+    );
     assert_eq!(reviews[1]["decision"], "wrong");
     assert_eq!(reviews[1]["undone"], true);
 
@@ -190,25 +271,41 @@ fn a_reviewer_judges_two_pairs_with_the_keyboard_and_undoes_one() {
         .collect();
     assert_eq!(
         exported,
-        [(first[0].as_str().unwrap().to_owned(), first[1].as_str().unwrap().to_owned(), "correct")]
+        [(
+            first[0].as_str().unwrap().to_owned(),
+            first[1].as_str().unwrap().to_owned(),
+            "correct"
+        )]
     );
     assert_eq!(overlay.labels[0].reviewers, ["ada"]);
 
     // Every page, for a person to look at.
     d.go(&format!("{base}/"));
-    d.wait_for("return document.querySelectorAll('#grid .tile').length", "the grid");
+    d.wait_for(
+        "return document.querySelectorAll('#grid .tile').length",
+        "the grid",
+    );
     d.screenshot(&shots.join("browse.png"));
     d.go(&format!("{base}/?multilabel=true&problematic=false"));
-    d.wait_for("return document.querySelectorAll('#grid .tile').length", "the filtered grid");
+    d.wait_for(
+        "return document.querySelectorAll('#grid .tile').length",
+        "the filtered grid",
+    );
     let selected = d.script("return document.querySelector('select[name=multilabel]').value");
     assert_eq!(selected, "true", "the filters come back from the URL");
     d.go(&format!("{base}/image/{}", first[0].as_str().unwrap()));
     d.wait_for("return document.querySelector('h1') && document.querySelector('h1').textContent.startsWith('ILSVRC')", "the image page");
     let text = d.script("return document.body.innerText");
-    assert!(text.as_str().unwrap().contains("ada"), "the image page lists the review");
+    assert!(
+        text.as_str().unwrap().contains("ada"),
+        "the image page lists the review"
+    );
     d.screenshot(&shots.join("image.png"));
     d.go(&format!("{base}/model/vit"));
-    d.wait_for("return document.getElementById('mistakes')", "the model page");
+    d.wait_for(
+        "return document.getElementById('mistakes')",
+        "the model page",
+    );
     d.screenshot(&shots.join("model.png"));
     let errors = d.script("return window.__errors || []");
     assert_eq!(errors, json!([]));

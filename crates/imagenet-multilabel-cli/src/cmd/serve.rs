@@ -17,7 +17,12 @@ use crate::config::{self, UsageError};
 #[derive(clap::Args)]
 pub struct Args {
     /// A built dataset (TFDS layout): images and labels.
-    #[arg(long, value_name = "DIR", required_unless_present = "images", conflicts_with = "images")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "images",
+        conflicts_with = "images"
+    )]
     pub dataset: Option<PathBuf>,
     /// The validation tar (ILSVRC2012_img_val.tar) for the images; labels from --annotations
     /// (default: the ones `fetch` stored).

@@ -281,7 +281,7 @@ async function review() {
     card.replaceChildren(el("div", { class: "review-card" },
       el("div", { class: "big" }, el("a", { href: imageLink(p.file_name) }, el("img", { id: "review-image", src: imgUrl(p.file_name, 640), alt: "the image under review" }))),
       el("div", {},
-        el("p", { class: "muted" }, `Model ${p.model} answers:`),
+        el("p", { class: "muted" }, `Model ${p.model}'s top-1, which no expert judged. Is it a correct label for this image?`),
         el("div", { class: "candidate", id: "candidate", "data-file": p.file_name, "data-label": p.label }, p.candidate.name),
         el("div", { class: "gloss" }, p.candidate.gloss, " ", el("span", { class: "muted" }, `(${p.candidate.wnid})`)),
         el("div", { class: "actions" },
