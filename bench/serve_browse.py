@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 WAIT_IMAGES = """
@@ -32,7 +33,11 @@ def call(port, method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
                                  headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
+    try:
+        r = urllib.request.urlopen(req, timeout=90)
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"{method} {path}: {e.read()[:300]!r}")
+    with r:
         return json.loads(r.read())["value"]
 
 
@@ -55,7 +60,7 @@ def main():
         profile = tempfile.mkdtemp(prefix="serve-browse-")
         args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900", f"--user-data-dir={profile}",
+                "--window-size=1280,3000", f"--user-data-dir={profile}",
                 "--disk-cache-size=1", "--media-cache-size=1"]
         session = call(port, "POST", "/session", {"capabilities": {"alwaysMatch": {
             "browserName": "chrome", "goog:chromeOptions": {"args": args}}}})["sessionId"]
