@@ -719,3 +719,51 @@ fn pages_are_shells_with_escaped_subjects() {
         .starts_with("text/javascript"));
     assert!(String::from_utf8(js.body).unwrap().contains("/api/queue"));
 }
+
+#[test]
+fn a_built_dataset_serves_the_same_bytes_as_the_tar() {
+    use imagenet_multilabel::tfds::{DatasetWriter, WriteOptions};
+    use imagenet_multilabel::thumbnails::ImageSource;
+    let f = Fixture::new();
+    // Complete (positions from TFDS's order key), then built without one image (positions
+    // read from the split).
+    for (name, missing) in [("complete", vec![]), ("partial", vec![f.absent])] {
+        let mut sizes = vec![None; 50_001];
+        let images: Vec<ImageId> = f
+            .annotations
+            .records()
+            .iter()
+            .map(|r| r.image())
+            .filter(|i| !missing.contains(i))
+            .collect();
+        for &i in &images {
+            sizes[i.number() as usize] = Some(f.tar_spec.jpeg(i).len() as u64);
+        }
+        let data_dir = f.dir.path().join(name);
+        let options = WriteOptions {
+            missing: missing.clone(),
+            ..WriteOptions::default()
+        };
+        let writer = DatasetWriter::create(&data_dir, &f.annotations, &sizes, &options).unwrap();
+        for &i in images.iter().rev() {
+            writer.write_image(i, &f.tar_spec.jpeg(i)).unwrap();
+        }
+        writer.finish().unwrap();
+        let s = f.serve_source(ImageSource::Dataset(data_dir), None);
+        for &i in images.iter().step_by(97) {
+            let a = s.get(&format!("/img/{i}"));
+            assert_eq!(a.status, 200, "{name} {i}");
+            assert_eq!(
+                a.body,
+                f.tar_spec.jpeg(i),
+                "{name} {i}: the dataset's bytes"
+            );
+        }
+        let expected = if missing.is_empty() { 200 } else { 404 };
+        assert_eq!(
+            s.get(&format!("/img/{}", f.absent)).status,
+            expected,
+            "{name}"
+        );
+    }
+}
