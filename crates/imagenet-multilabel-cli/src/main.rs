@@ -36,6 +36,9 @@ enum Command {
     /// Community reviews: export the agreed ones as an overlay for `eval --overlay`, import
     /// colleagues' overlays.
     Reviews(cmd::reviews::Args),
+    /// Browse the dataset, look at a model's mistakes and review what the experts never
+    /// saw, in the browser (http://127.0.0.1:8377).
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Reviews(args) => cmd::reviews::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

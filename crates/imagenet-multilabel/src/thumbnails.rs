@@ -125,6 +125,13 @@ fn from_tar(
     Ok(out.into_inner().unwrap_or_else(|e| e.into_inner()))
 }
 
+/// One thumbnail of `jpeg`, scaled to fit in `max_side`×`max_side` pixels (aspect ratio
+/// kept; never enlarged), for callers that read images one at a time (the `serve` crate).
+/// Fails, saying why, when the bytes do not decode.
+pub fn thumbnail(jpeg: &[u8], max_side: u32) -> std::result::Result<Thumbnail, String> {
+    shrink(jpeg, max_side.max(1))
+}
+
 /// Decodes, shrinks to fit `max_side` and re-encodes one JPEG; the error says why it failed.
 fn shrink(jpeg: &[u8], max_side: u32) -> std::result::Result<Thumbnail, String> {
     let rgb = crate::images::decode_rgb(jpeg).map_err(|e| e.to_string())?;

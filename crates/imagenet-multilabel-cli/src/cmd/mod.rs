@@ -7,3 +7,4 @@ pub mod fetch;
 pub mod info;
 pub mod inspect;
 pub mod reviews;
+pub mod serve;
