@@ -163,3 +163,94 @@ fn off_loopback_needs_a_token() {
         "{err}"
     );
 }
+
+/// Runs the binary to completion; its stdout, after checking it succeeded.
+fn run_ok(dir: &Path, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_imagenet-multilabel"))
+        .args(args)
+        .env("IMAGENET_MULTILABEL_HOME", dir.join("home"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn reviews_posted_to_serve_change_the_with_reviews_figure_by_exactly_those_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    inputs(d);
+    let (child, addr) = start(d);
+    let (status, queue) = http(&addr, "GET", "/api/queue?model=vit&limit=4", None);
+    assert_eq!(status, 200);
+    let pairs = queue["pairs"].as_array().unwrap().clone();
+    assert_eq!(pairs.len(), 4, "{queue}");
+    // Three of the model's unreviewed top-1s judged correct, one wrong.
+    for (i, p) in pairs.iter().enumerate() {
+        let decision = if i < 3 { "correct" } else { "wrong" };
+        let review = json!({"file_name": p["file_name"], "label": p["label"], "decision": decision, "reviewer": "ada", "model": "vit"});
+        let (status, stored) = http(&addr, "POST", "/api/reviews", Some(&review));
+        assert_eq!(status, 201, "{stored}");
+    }
+    drop(child);
+
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let (db, overlay, labels, preds) = (
+        d.join("reviews.sqlite"),
+        d.join("reviews.json"),
+        d.join("labels.json"),
+        d.join("vit.csv"),
+    );
+    run_ok(
+        d,
+        &[
+            os("reviews"),
+            os("export"),
+            os("--db"),
+            db.as_os_str(),
+            os("--out"),
+            overlay.as_os_str(),
+            os("--annotations"),
+            labels.as_os_str(),
+        ],
+    );
+    let report: Value = serde_json::from_str(&run_ok(
+        d,
+        &[
+            os("eval"),
+            os("--json"),
+            os("--no-cache"),
+            os("--annotations"),
+            labels.as_os_str(),
+            os("--overlay"),
+            overlay.as_os_str(),
+            preds.as_os_str(),
+        ],
+    ))
+    .unwrap();
+    assert_eq!(report["overlay"]["labels"], 4);
+    assert_eq!(report["overlay"]["applied"], 4);
+    let official = &report["models"][0];
+    let with = &official["with_reviews"];
+    // The four reviewed top-1s leave `unreviewed`; exactly the three judged correct become hits.
+    assert_eq!(
+        with["counts"]["unreviewed"].as_u64().unwrap() + 4,
+        official["counts"]["unreviewed"].as_u64().unwrap()
+    );
+    let graded = official["counts"]["graded"].as_f64().unwrap();
+    let per_image = |v: &Value| {
+        v["multilabel_accuracy_per_image"]["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((per_image(with) - per_image(official) - 3.0 / graded).abs() < 1e-12);
+    let diff = &with["difference_from_official"];
+    assert_eq!(
+        (diff["only_a"].as_u64(), diff["only_b"].as_u64()),
+        (Some(3), Some(0))
+    );
+}
