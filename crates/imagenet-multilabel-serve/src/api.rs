@@ -223,9 +223,9 @@ fn status_name(status: LabelStatus) -> &'static str {
 }
 
 /// The store's verdicts, read on a blocking thread.
-async fn outcomes(state: &Arc<State>) -> ApiResult<Outcomes> {
+async fn outcomes(state: &Arc<State>) -> ApiResult<Arc<Outcomes>> {
     let s = state.clone();
-    tokio::task::spawn_blocking(move || reviewed::outcomes(&s.store, s.required))
+    tokio::task::spawn_blocking(move || s.outcomes.get(&s.store, s.required))
         .await
         .map_err(|e| ApiError::internal(format!("reading the reviews: {e}")))?
         .map_err(|e| ApiError::internal(format!("reading the reviews: {e}")))
@@ -662,8 +662,10 @@ pub async fn post_review(AxumState(state): Shared, body: Bytes) -> ApiResult<Res
     }
     let s = state.clone();
     let stored = blocking(move || {
-        reviewed::add(&s.store, image, label, decision, reviewer, posted.model)
-            .map_err(|e| ApiError::internal(format!("storing the review: {e}")))
+        let stored = reviewed::add(&s.store, image, label, decision, reviewer, posted.model)
+            .map_err(|e| ApiError::internal(format!("storing the review: {e}")));
+        s.outcomes.invalidate();
+        stored
     })
     .await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
@@ -691,7 +693,12 @@ pub async fn undo(
     let Undo { reviewer } = json_body(&body)?;
     let reviewer = reviewer_of(&reviewer)?;
     let s = state.clone();
-    let undone = blocking(move || reviewed::undo(&s.store, id, &reviewer)).await?;
+    let undone = blocking(move || {
+        let undone = reviewed::undo(&s.store, id, &reviewer);
+        s.outcomes.invalidate();
+        undone
+    })
+    .await?;
     Ok(Json(undone))
 }
 

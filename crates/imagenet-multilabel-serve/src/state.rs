@@ -79,6 +79,8 @@ pub struct State {
     pub store: Store,
     /// Agreeing reviews that settle a pair.
     pub required: u32,
+    /// The store's verdicts, shared between requests until a review changes.
+    pub outcomes: crate::reviewed::OutcomeCache,
     /// Token and Host rules.
     pub security: Security,
     /// `by_class[c]`: annotated images whose original label is `c` and whose `correct` list
@@ -163,6 +165,7 @@ impl State {
             images,
             store,
             required: config.required,
+            outcomes: Default::default(),
             security,
             examples,
             glosses,
