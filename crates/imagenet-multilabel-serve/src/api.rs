@@ -213,15 +213,6 @@ fn image_brief(record: &Record) -> Value {
     })
 }
 
-fn status_name(status: LabelStatus) -> &'static str {
-    match status {
-        LabelStatus::Correct => "correct",
-        LabelStatus::Unclear => "unclear",
-        LabelStatus::Wrong => "wrong",
-        LabelStatus::Unreviewed => "unreviewed",
-    }
-}
-
 /// The store's verdicts, read on a blocking thread.
 async fn outcomes(state: &Arc<State>) -> ApiResult<Arc<Outcomes>> {
     let s = state.clone();
@@ -352,7 +343,7 @@ pub async fn image(
                         .iter()
                         .map(|&c| {
                             let mut v = label(c);
-                            v["status"] = json!(status_name(record.status(c)));
+                            v["status"] = json!(record.status(c).name());
                             v["review"] = reviewed::outcome_json(outcomes.get(&(image, c)));
                             v
                         })
@@ -656,7 +647,7 @@ pub async fn post_review(AxumState(state): Shared, body: Bytes) -> ApiResult<Res
                 "the experts already judged {} ({}) {} for {image}; community reviews cannot override an expert decision",
                 label.wnid(),
                 label.info().clean_name,
-                status_name(status)
+                status.name()
             ),
         ));
     }

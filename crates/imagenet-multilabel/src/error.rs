@@ -63,6 +63,24 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::Json`] for serde's `error` in `text`, which starts at byte `base` of the
+    /// file `path`: line and column as serde counts them, and the byte offset in the file.
+    pub fn json(path: &Path, text: &[u8], base: usize, error: &serde_json::Error) -> Error {
+        let (line, column) = (error.line(), error.column());
+        let line_start: usize = text
+            .split(|&b| b == b'\n')
+            .take(line.saturating_sub(1))
+            .map(|l| l.len() + 1)
+            .sum();
+        Error::Json {
+            path: path.to_path_buf(),
+            line,
+            column,
+            offset: (base + line_start + column.saturating_sub(1)) as u64,
+            message: error.to_string(),
+        }
+    }
+
     /// An [`Error::Io`] for `path`.
     pub fn io(path: impl AsRef<Path>, error: io::Error) -> Error {
         Error::Io {

@@ -37,6 +37,16 @@ impl LabelStatus {
     pub fn is_hit(self) -> bool {
         matches!(self, LabelStatus::Correct | LabelStatus::Unclear)
     }
+
+    /// `correct`, `unclear`, `wrong` or `unreviewed`, as tables and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelStatus::Correct => "correct",
+            LabelStatus::Unclear => "unclear",
+            LabelStatus::Wrong => "wrong",
+            LabelStatus::Unreviewed => "unreviewed",
+        }
+    }
 }
 
 /// One annotated validation image. Made only by [`Record::new`] (and [`Annotations::new`],

@@ -146,7 +146,7 @@ impl Overlay {
     /// Parses and validates an overlay file's bytes (`path` names it in errors).
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Overlay> {
         let overlay: Overlay =
-            serde_json::from_slice(bytes).map_err(|e| json_error(path, bytes, &e))?;
+            serde_json::from_slice(bytes).map_err(|e| Error::json(path, bytes, 0, &e))?;
         overlay.validate(path)?;
         Ok(overlay)
     }
@@ -344,24 +344,6 @@ fn rfc3339(secs: u64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// An [`Error::Json`] for `error` in `bytes`: serde's message names the missing or mistyped
-/// key.
-fn json_error(path: &Path, bytes: &[u8], error: &serde_json::Error) -> Error {
-    let (line, column) = (error.line(), error.column());
-    let line_start: usize = bytes
-        .split(|&b| b == b'\n')
-        .take(line.saturating_sub(1))
-        .map(|l| l.len() + 1)
-        .sum();
-    Error::Json {
-        path: path.to_path_buf(),
-        line,
-        column,
-        offset: (line_start + column.saturating_sub(1)) as u64,
-        message: error.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use std::path::{Component, Path, PathBuf};
 use super::{Mistake, Report};
 use crate::atomic::AtomicFile;
 use crate::error::{Error, Result};
-use crate::index::LabelStatus;
 
 /// One cell of a [`Table`]: typed, so a front end can hand out numbers and booleans, and
 /// written to CSV as its [`std::fmt::Display`] (`true`/`false`, the shortest decimal that
@@ -115,7 +114,7 @@ pub fn mistakes_table(report: &Report) -> Table {
                         |c| Cell::Int(i64::from(c.as_u16())),
                     ),
                     Cell::Text(m.prediction.map_or("background", |c| c.name()).to_string()),
-                    Cell::Text(status_name(m.status).to_string()),
+                    Cell::Text(m.status.name().to_string()),
                     Cell::Bool(m.problematic),
                     Cell::Bool(m.imagenet_m),
                     m.severity.map_or(Cell::Empty, |h| Cell::Int(i64::from(h))),
@@ -198,15 +197,6 @@ fn distinct_labels(models: &[&Path]) -> Vec<String> {
         .enumerate()
         .map(|(i, p)| format!("{}-{}", label(p, 1, false), i + 1))
         .collect()
-}
-
-fn status_name(status: LabelStatus) -> &'static str {
-    match status {
-        LabelStatus::Correct => "correct",
-        LabelStatus::Unclear => "unclear",
-        LabelStatus::Wrong => "wrong",
-        LabelStatus::Unreviewed => "unreviewed",
-    }
 }
 
 fn write_table(path: &Path, table: &Table) -> Result<()> {

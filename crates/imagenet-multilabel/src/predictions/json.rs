@@ -47,7 +47,7 @@ pub(crate) fn object_from_bytes(path: &Path, bytes: &[u8], ids: &Ids) -> Result<
     let top = de
         .deserialize_any(TopVisitor)
         .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| json_error(path, text, 0, &e))?;
+        .map_err(|e| Error::json(path, text, 0, &e))?;
     let mut entries = Vec::new();
     match top {
         Top::Object(pairs) => {
@@ -97,7 +97,7 @@ pub(crate) fn load_lines(path: &Path, ids: &Ids) -> Result<Predictions> {
         }
         let at = format!("line {}", n + 1);
         let record: Map<String, Value> = serde_json::from_slice(line).map_err(|e| {
-            let mut error = json_error(path, line, start, &e);
+            let mut error = Error::json(path, line, start, &e);
             if let Error::Json { line, .. } = &mut error {
                 *line = n + 1;
             }
@@ -261,23 +261,6 @@ fn slot_from_value(value: &Value, ids: &Ids) -> Result<Slot, String> {
         other => Err(format!(
             "{other} is not a class: expected a class id, a wnid, or a list of them"
         )),
-    }
-}
-
-/// An [`Error::Json`] for `error` in `text`, which starts at byte `base` of the file.
-fn json_error(path: &Path, text: &[u8], base: usize, error: &serde_json::Error) -> Error {
-    let (line, column) = (error.line(), error.column());
-    let line_start: usize = text
-        .split(|&b| b == b'\n')
-        .take(line.saturating_sub(1))
-        .map(|l| l.len() + 1)
-        .sum();
-    Error::Json {
-        path: path.to_path_buf(),
-        line,
-        column,
-        offset: (base + line_start + column.saturating_sub(1)) as u64,
-        message: error.to_string(),
     }
 }
 

@@ -404,7 +404,8 @@ fn record_of(dataset: &Dataset, split: Split, ex: Example) -> Result<Record> {
 
 /// Parses the parts of `dataset_info.json` a reader needs.
 fn parse_info(path: &Path, text: &str, dir: &Path) -> Result<Vec<SplitInfo>> {
-    let v: Value = serde_json::from_str(text).map_err(|e| json_error(path, text, &e))?;
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| Error::json(path, text.as_bytes(), 0, &e))?;
     let bad = |at: &str, msg: String| Error::invalid(path, at.to_string(), msg);
     let name = v["name"].as_str().unwrap_or("");
     if name != DATASET_NAME {
@@ -483,21 +484,5 @@ fn int64(v: &Value) -> Option<u64> {
     match v {
         Value::String(s) => s.parse().ok(),
         v => v.as_u64(),
-    }
-}
-
-fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
-    let offset: usize = text
-        .split_inclusive('\n')
-        .take(e.line().saturating_sub(1))
-        .map(str::len)
-        .sum::<usize>()
-        + e.column().saturating_sub(1);
-    Error::Json {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        offset: offset as u64,
-        message: e.to_string(),
     }
 }
